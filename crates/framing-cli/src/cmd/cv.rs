@@ -1,0 +1,53 @@
+//! `framing cv`: K-fold cross-validation of training settings.
+
+use anyhow::Result;
+use framing::eval::{cross_validate, select_c};
+
+use crate::args::{CvArgs, ReportFormat};
+use crate::output::report;
+use crate::{config, Outcome};
+
+/// Runs `framing cv`.
+pub fn run(a: CvArgs) -> Result<Outcome> {
+    let data = config::labeled_data(&a.data, &a.labels, a.group_field.as_deref())?;
+    let features = config::features(&a.features)?;
+    let classifier = config::classifier(&a.classifier);
+    let grid = &a.classifier.c.0;
+    if grid.len() > 1 {
+        let picks = select_c(&data, &features, &classifier, grid, a.folds, a.seed)?;
+        match a.format {
+            ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&picks)?),
+            ReportFormat::Text => {
+                for p in &picks {
+                    println!("head {}: best C={}", p.head, p.best);
+                    for s in &p.scores {
+                        println!(
+                            "  C={:<6} accuracy={:.4}  macro-F1={:.4}",
+                            s.c, s.accuracy, s.macro_f1
+                        );
+                    }
+                }
+            }
+        }
+        return Ok(Outcome::Ok);
+    }
+    let r = cross_validate(&data, &features, &classifier, a.folds, a.seed)?;
+    match a.format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+        ReportFormat::Text => {
+            println!(
+                "{}-fold cross-validation on {} rows{}",
+                r.k,
+                data.len(),
+                match &a.group_field {
+                    Some(g) => format!(", grouped by `{g}`"),
+                    None => ", stratified".into(),
+                }
+            );
+            for (name, h) in &r.heads {
+                print!("{}", report::cv_head_report(name, h));
+            }
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,7 @@
+//! One module per subcommand, each a `run(args) -> Result<Outcome>`.
+
+pub mod cv;
+pub mod eval;
+pub mod inspect;
+pub mod predict;
+pub mod train;

@@ -1,0 +1,50 @@
+//! The `framing` command: a thin layer over the `framing` library.
+//!
+//! `main` parses the arguments, runs one subcommand, and turns the outcome into the exit
+//! code: 0 on success, 1 when some input records failed (each reported), 2 on an error
+//! that stopped the command. A closed output pipe ends the program quietly with 0.
+
+mod args;
+mod cmd;
+mod config;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// How a subcommand ended when it did not fail outright.
+pub enum Outcome {
+    /// Everything worked.
+    Ok,
+    /// The command finished, but some records failed (already reported on stderr).
+    SomeFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Train(a) => cmd::train::run(a),
+        args::Command::Eval(a) => cmd::eval::run(a),
+        args::Command::Cv(a) => cmd::cv::run(a),
+        args::Command::Predict(a) => cmd::predict::run(a),
+        args::Command::Inspect(a) => cmd::inspect::run(a),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::SomeFailed) => ExitCode::from(1),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("framing: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether an error (anywhere in its chain) is a write to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

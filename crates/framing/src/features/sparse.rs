@@ -1,0 +1,149 @@
+//! Compressed sparse row (CSR) matrices: the only shape features ever take. No code path
+//! builds a dense documents × vocabulary matrix except [`CsrMatrix::to_dense`], which exists
+//! for the linfa oracle solver on small problems.
+
+use ndarray::Array2;
+
+/// A sparse row-major matrix of `f32` values with `u32` column indices.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CsrMatrix {
+    n_cols: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f32>,
+}
+
+/// One sparse row: column indices (strictly increasing) and their values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SparseRow<'a> {
+    /// Column indices, strictly increasing.
+    pub indices: &'a [u32],
+    /// Values, one per index.
+    pub values: &'a [f32],
+}
+
+impl SparseRow<'_> {
+    /// The row's Euclidean norm.
+    pub fn norm(&self) -> f32 {
+        self.values.iter().map(|v| v * v).sum::<f32>().sqrt()
+    }
+}
+
+impl CsrMatrix {
+    /// An empty matrix with `n_cols` columns and no rows.
+    pub fn new(n_cols: usize) -> Self {
+        CsrMatrix {
+            n_cols,
+            indptr: vec![0],
+            indices: Vec::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends a row. `indices` must be strictly increasing and below `n_cols`
+    /// (checked in debug builds; the featurizer guarantees it).
+    pub fn push_row(&mut self, indices: &[u32], values: &[f32]) {
+        debug_assert_eq!(indices.len(), values.len());
+        debug_assert!(indices.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(indices.iter().all(|&i| (i as usize) < self.n_cols));
+        self.indices.extend_from_slice(indices);
+        self.values.extend_from_slice(values);
+        self.indptr.push(self.indices.len());
+    }
+
+    /// Appends every row of `other` (same column count).
+    pub fn append(&mut self, other: &CsrMatrix) {
+        debug_assert_eq!(self.n_cols, other.n_cols);
+        let base = self.indices.len();
+        self.indices.extend_from_slice(&other.indices);
+        self.values.extend_from_slice(&other.values);
+        self.indptr
+            .extend(other.indptr[1..].iter().map(|&p| p + base));
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Number of stored (non-zero) entries.
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Row `i`. Panics if `i >= n_rows()` (an internal invariant, not user data).
+    pub fn row(&self, i: usize) -> SparseRow<'_> {
+        let (s, e) = (self.indptr[i], self.indptr[i + 1]);
+        SparseRow {
+            indices: &self.indices[s..e],
+            values: &self.values[s..e],
+        }
+    }
+
+    /// Iterates over the rows in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = SparseRow<'_>> + '_ {
+        (0..self.n_rows()).map(move |i| self.row(i))
+    }
+
+    /// A new matrix holding the rows `rows`, in that order.
+    pub fn select_rows(&self, rows: &[usize]) -> CsrMatrix {
+        let mut out = CsrMatrix::new(self.n_cols);
+        for &r in rows {
+            let row = self.row(r);
+            out.push_row(row.indices, row.values);
+        }
+        out
+    }
+
+    /// A dense copy. Only for small problems (the linfa solver and tests).
+    pub fn to_dense(&self) -> Array2<f64> {
+        let mut d = Array2::zeros((self.n_rows(), self.n_cols));
+        for (i, row) in self.rows().enumerate() {
+            for (&j, &v) in row.indices.iter().zip(row.values) {
+                d[(i, j as usize)] = v as f64;
+            }
+        }
+        d
+    }
+}
+
+impl linfa::dataset::Records for CsrMatrix {
+    type Elem = f32;
+
+    fn nsamples(&self) -> usize {
+        self.n_rows()
+    }
+
+    fn nfeatures(&self) -> usize {
+        self.n_cols
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_select_append_dense() {
+        let mut m = CsrMatrix::new(4);
+        m.push_row(&[0, 3], &[1.0, 2.0]);
+        m.push_row(&[], &[]);
+        m.push_row(&[2], &[5.0]);
+        assert_eq!((m.n_rows(), m.n_cols(), m.nnz()), (3, 4, 3));
+        let s = m.select_rows(&[2, 0]);
+        assert_eq!(s.row(0).indices, &[2]);
+        assert_eq!(s.row(1).values, &[1.0, 2.0]);
+        let mut a = m.clone();
+        a.append(&s);
+        assert_eq!(a.n_rows(), 5);
+        assert_eq!(a.row(4).indices, &[0, 3]);
+        let d = m.to_dense();
+        assert_eq!(d[(0, 3)], 2.0);
+        assert_eq!(d[(1, 0)], 0.0);
+    }
+}

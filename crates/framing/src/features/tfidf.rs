@@ -1,0 +1,739 @@
+//! Stage 5, **weigh**: vocabulary selection (`min_df`, `max_df`, `max_features`), sublinear
+//! term frequency, smoothed IDF learned at fit time and stored, and L2 normalization.
+//!
+//! [`TfidfParams`] (unchecked) → [`TfidfValidParams`] → `fit(texts)` → [`Tfidf`], which
+//! turns any text into a sparse row. A paragraph featurized alone gets exactly the vector it
+//! gets inside a batch: IDF comes from the fitted model, never from the batch.
+//!
+//! Word and character n-grams are two **blocks**, each with its own vocabulary, weights and
+//! L2 normalization, concatenated side by side (like scikit-learn's `FeatureUnion` of two
+//! `TfidfVectorizer`s): each non-empty block of a row has unit norm.
+
+use linfa::ParamGuard;
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
+use super::sparse::CsrMatrix;
+use crate::error::{Error, Result};
+use crate::text::{Language, Normalizer, Stemmer, StopWords, Tokenizer};
+
+/// A document-frequency bound: an absolute count of documents or a fraction of them
+/// (scikit-learn's int vs float `min_df`/`max_df`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DfBound {
+    /// At least / at most this many documents.
+    Count(u64),
+    /// At least / at most this fraction of documents, in `(0, 1]`.
+    Fraction(f64),
+}
+
+impl DfBound {
+    fn threshold(self, n_docs: usize) -> f64 {
+        match self {
+            DfBound::Count(c) => c as f64,
+            DfBound::Fraction(f) => f * n_docs as f64,
+        }
+    }
+
+    fn check(self, name: &'static str) -> Result<()> {
+        match self {
+            DfBound::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::InvalidParam {
+                name,
+                problem: format!("fraction {f} is not in (0, 1]"),
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::str::FromStr for DfBound {
+    type Err = String;
+    /// `3` is a count of documents; `0.9` (with a decimal point) is a fraction.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s.contains('.') {
+            s.parse::<f64>()
+                .map(DfBound::Fraction)
+                .map_err(|_| format!("`{s}` is not a document count or fraction"))
+        } else {
+            s.parse::<u64>()
+                .map(DfBound::Count)
+                .map_err(|_| format!("`{s}` is not a document count or fraction"))
+        }
+    }
+}
+
+/// Parameters of one n-gram block (word or character).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockParams {
+    /// N-gram lengths. Default word `1-2`, char `2-5`.
+    pub ngram_range: NgramRange,
+    /// Keep n-grams seen in at least this many documents. Default `Count(2)`.
+    pub min_df: DfBound,
+    /// Keep n-grams seen in at most this many documents. Default `Fraction(1.0)`.
+    pub max_df: DfBound,
+    /// Keep only the most frequent n-grams (by document frequency). Default unlimited.
+    pub max_features: Option<usize>,
+    /// Use `1 + ln(tf)` instead of raw counts. Default `true`.
+    pub sublinear_tf: bool,
+    /// The block's weight: its L2-normalized values are multiplied by this (scikit-learn's
+    /// `transformer_weights`). Default `1.0`.
+    pub weight: f32,
+}
+
+impl BlockParams {
+    /// Default word block: 1-2-grams.
+    pub fn word_default() -> Self {
+        BlockParams {
+            ngram_range: NgramRange { min: 1, max: 2 },
+            min_df: DfBound::Count(2),
+            max_df: DfBound::Fraction(1.0),
+            max_features: None,
+            sublinear_tf: true,
+            weight: 1.0,
+        }
+    }
+
+    /// Default character block: 2-5-grams inside word boundaries.
+    pub fn char_default() -> Self {
+        BlockParams {
+            ngram_range: NgramRange { min: 2, max: 5 },
+            ..Self::word_default()
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        self.min_df.check("min_df")?;
+        self.max_df.check("max_df")?;
+        if !(self.weight.is_finite() && self.weight > 0.0) {
+            return Err(Error::InvalidParam {
+                name: "weight",
+                problem: format!(
+                    "block weight {} is not a positive finite number",
+                    self.weight
+                ),
+            });
+        }
+        if self.max_features == Some(0) {
+            return Err(Error::InvalidParam {
+                name: "max_features",
+                problem: "must be at least 1".into(),
+            });
+        }
+        if let (DfBound::Count(lo), DfBound::Count(hi)) = (self.min_df, self.max_df) {
+            if lo > hi {
+                return Err(Error::InvalidParam {
+                    name: "min_df",
+                    problem: format!("min_df {lo} exceeds max_df {hi}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What character n-grams are cut from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum CharSource {
+    /// The tokenizer's words (punctuation dropped, stop words applied).
+    Words,
+    /// Whitespace-separated chunks of the normalized text, punctuation included
+    /// (scikit-learn's `char_wb`): keeps `#`, `@`, `!` and quote marks as signal.
+    #[default]
+    Whitespace,
+}
+
+/// Validated featurizer parameters: the whole pipeline, saved in the model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TfidfValidParams {
+    /// Stage 1.
+    pub normalizer: Normalizer,
+    /// Stage 2.
+    pub tokenizer: Tokenizer,
+    /// Stage 3: the Snowball language, or `None` for no stemming. Default English.
+    /// Stemming applies to word n-grams; character n-grams read the unstemmed words.
+    pub stemmer: Option<Language>,
+    /// Word n-gram block, or `None` to leave words out.
+    pub word: Option<BlockParams>,
+    /// Character n-gram block, or `None` to leave characters out.
+    pub char: Option<BlockParams>,
+    /// What character n-grams are cut from. Default [`CharSource::Whitespace`].
+    pub char_source: CharSource,
+}
+
+/// Unchecked featurizer parameters, set with a consuming builder; `fit` checks them first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TfidfParams(TfidfValidParams);
+
+impl Default for TfidfParams {
+    fn default() -> Self {
+        TfidfParams(TfidfValidParams {
+            normalizer: Normalizer::default(),
+            tokenizer: Tokenizer::default(),
+            stemmer: Some(Language::English),
+            word: Some(BlockParams::word_default()),
+            char: Some(BlockParams::char_default()),
+            char_source: CharSource::default(),
+        })
+    }
+}
+
+impl TfidfParams {
+    /// The defaults: normalize, keep stop words, English stemming, word 1-2 + char 2-5.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the normalizer stage.
+    pub fn normalizer(mut self, n: Normalizer) -> Self {
+        self.0.normalizer = n;
+        self
+    }
+
+    /// Sets the stop words. Default none.
+    pub fn stop_words(mut self, s: StopWords) -> Self {
+        self.0.tokenizer.stop_words = s;
+        self
+    }
+
+    /// Drops tokens shorter than `n` characters. Default 1.
+    pub fn min_token_chars(mut self, n: usize) -> Self {
+        self.0.tokenizer.min_chars = n;
+        self
+    }
+
+    /// Sets the stemming language, `None` to disable. Default English.
+    pub fn stemmer(mut self, lang: Option<Language>) -> Self {
+        self.0.stemmer = lang;
+        self
+    }
+
+    /// Sets the word block, `None` to disable it.
+    pub fn word(mut self, b: Option<BlockParams>) -> Self {
+        self.0.word = b;
+        self
+    }
+
+    /// Sets the character block, `None` to disable it.
+    pub fn char(mut self, b: Option<BlockParams>) -> Self {
+        self.0.char = b;
+        self
+    }
+
+    /// Sets what character n-grams are cut from. Default whitespace chunks.
+    pub fn char_source(mut self, c: CharSource) -> Self {
+        self.0.char_source = c;
+        self
+    }
+
+    /// Checks the parameters and fits the featurizer on `texts`.
+    pub fn fit<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Tfidf> {
+        self.check_ref()?.fit(texts)
+    }
+}
+
+impl ParamGuard for TfidfParams {
+    type Checked = TfidfValidParams;
+    type Error = Error;
+
+    fn check_ref(&self) -> Result<&TfidfValidParams> {
+        self.0.check()?;
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<TfidfValidParams> {
+        self.0.check()?;
+        Ok(self.0)
+    }
+}
+
+impl TfidfValidParams {
+    fn check(&self) -> Result<()> {
+        if self.word.is_none() && self.char.is_none() {
+            return Err(Error::InvalidParam {
+                name: "ngrams",
+                problem: "both word and character n-grams are disabled".into(),
+            });
+        }
+        for b in self.word.iter().chain(self.char.iter()) {
+            b.check()?;
+        }
+        Ok(())
+    }
+
+    fn blocks(&self) -> Vec<(NgramKind, &BlockParams)> {
+        let mut v = Vec::new();
+        if let Some(b) = &self.word {
+            v.push((NgramKind::Word, b));
+        }
+        if let Some(b) = &self.char {
+            v.push((NgramKind::Char, b));
+        }
+        v
+    }
+
+    /// Fits vocabulary and IDF on `texts`. Three parallel passes: count document
+    /// frequencies by hash, recover the strings of the kept n-grams, then build the blocks.
+    pub fn fit<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Result<Tfidf> {
+        self.check()?;
+        let n_docs = texts.len();
+        if n_docs == 0 {
+            return Err(Error::InvalidParam {
+                name: "texts",
+                problem: "cannot fit a featurizer on zero documents".into(),
+            });
+        }
+        let analyzer = Analyzer::new(self);
+        let n_blocks = self.blocks().len();
+
+        // Pass 1: document frequency per hash, per block.
+        let df: Vec<FxHashMap<u64, u32>> = texts
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut scratch = Scratch::default();
+                let mut seen: Vec<Vec<u64>> = vec![Vec::new(); n_blocks];
+                let mut local: Vec<FxHashMap<u64, u32>> = vec![FxHashMap::default(); n_blocks];
+                for t in chunk {
+                    seen.iter_mut().for_each(Vec::clear);
+                    analyzer.analyze(t.as_ref(), &mut scratch, |b, h, _| seen[b].push(h));
+                    for (b, hs) in seen.iter_mut().enumerate() {
+                        hs.sort_unstable();
+                        hs.dedup();
+                        for &h in hs.iter() {
+                            *local[b].entry(h).or_insert(0) += 1;
+                        }
+                    }
+                }
+                local
+            })
+            .reduce(
+                || vec![FxHashMap::default(); n_blocks],
+                |mut a, b| {
+                    for (ma, mb) in a.iter_mut().zip(b) {
+                        if ma.len() < mb.len() {
+                            let small = std::mem::replace(ma, mb);
+                            merge_counts(ma, small);
+                        } else {
+                            merge_counts(ma, mb);
+                        }
+                    }
+                    a
+                },
+            );
+
+        // Select each block's vocabulary by document frequency.
+        let selected: Vec<FxHashMap<u64, u32>> = self
+            .blocks()
+            .iter()
+            .zip(df)
+            .map(|((_, bp), counts)| {
+                let lo = bp.min_df.threshold(n_docs);
+                let hi = bp.max_df.threshold(n_docs);
+                let mut kept: Vec<(u64, u32)> = counts
+                    .into_iter()
+                    .filter(|&(_, d)| d as f64 >= lo && d as f64 <= hi)
+                    .collect();
+                if let Some(m) = bp.max_features {
+                    if kept.len() > m {
+                        kept.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                        kept.truncate(m);
+                    }
+                }
+                kept.into_iter().collect()
+            })
+            .collect();
+
+        // Pass 2: the text of every kept n-gram.
+        let names: Vec<FxHashMap<u64, String>> = texts
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut scratch = Scratch::default();
+                let mut local: Vec<FxHashMap<u64, String>> = vec![FxHashMap::default(); n_blocks];
+                for t in chunk {
+                    analyzer.analyze(t.as_ref(), &mut scratch, |b, h, s| {
+                        if selected[b].contains_key(&h) && !local[b].contains_key(&h) {
+                            local[b].insert(h, s.to_string());
+                        }
+                    });
+                }
+                local
+            })
+            .reduce(
+                || vec![FxHashMap::default(); n_blocks],
+                |mut a, b| {
+                    for (ma, mb) in a.iter_mut().zip(b) {
+                        for (h, s) in mb {
+                            ma.entry(h).or_insert(s);
+                        }
+                    }
+                    a
+                },
+            );
+
+        let mut blocks = Vec::with_capacity(n_blocks);
+        for (((kind, _), sel), mut name) in self.blocks().into_iter().zip(&selected).zip(names) {
+            let mut terms: Vec<(String, u32)> = sel
+                .iter()
+                .filter_map(|(h, &d)| name.remove(h).map(|s| (s, d)))
+                .collect();
+            terms.sort_unstable();
+            let idf = terms
+                .iter()
+                .map(|&(_, d)| smooth_idf(n_docs, d as usize))
+                .collect();
+            let terms = terms.into_iter().map(|(s, _)| s).collect();
+            blocks.push(Vocabulary::new(kind, terms, idf)?);
+        }
+        let tfidf = Tfidf::from_parts(self.clone(), blocks)?;
+        if tfidf.n_features() == 0 {
+            return Err(Error::InvalidParam {
+                name: "min_df",
+                problem: format!(
+                    "no n-gram survives the document-frequency bounds on {n_docs} documents; lower min_df"
+                ),
+            });
+        }
+        Ok(tfidf)
+    }
+}
+
+fn merge_counts(into: &mut FxHashMap<u64, u32>, from: FxHashMap<u64, u32>) {
+    for (h, c) in from {
+        *into.entry(h).or_insert(0) += c;
+    }
+}
+
+/// Smoothed inverse document frequency, as scikit-learn's `smooth_idf=True`:
+/// `ln((1 + n) / (1 + df)) + 1`.
+pub fn smooth_idf(n_docs: usize, df: usize) -> f32 {
+    (((1 + n_docs) as f64 / (1 + df) as f64).ln() + 1.0) as f32
+}
+
+/// One block's vocabulary: n-gram texts in index order, their IDF, and the hash index.
+#[derive(Debug, Clone)]
+pub struct Vocabulary {
+    kind: NgramKind,
+    terms: Vec<String>,
+    idf: Vec<f32>,
+    index: FxHashMap<u64, u32>,
+}
+
+impl Vocabulary {
+    /// Builds a vocabulary from its terms and IDF values (as stored in a model file).
+    /// Fails on a length mismatch, a non-finite or non-positive IDF, or duplicate terms.
+    pub fn new(kind: NgramKind, terms: Vec<String>, idf: Vec<f32>) -> Result<Self> {
+        if terms.len() != idf.len() {
+            return Err(Error::Shape {
+                what: "vocabulary idf values",
+                expected: terms.len(),
+                found: idf.len(),
+            });
+        }
+        if terms.len() > u32::MAX as usize {
+            return Err(Error::InvalidParam {
+                name: "vocabulary",
+                problem: "more than 2^32 terms".into(),
+            });
+        }
+        if let Some(bad) = idf.iter().find(|v| !v.is_finite() || **v <= 0.0) {
+            return Err(Error::InvalidParam {
+                name: "idf",
+                problem: format!("idf value {bad} is not a positive finite number"),
+            });
+        }
+        let mut index = FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
+        for (i, t) in terms.iter().enumerate() {
+            if index.insert(ngram_hash(kind, t), i as u32).is_some() {
+                return Err(Error::InvalidParam {
+                    name: "vocabulary",
+                    problem: format!("duplicate {kind:?} n-gram {t:?}"),
+                });
+            }
+        }
+        Ok(Vocabulary {
+            kind,
+            terms,
+            idf,
+            index,
+        })
+    }
+
+    /// The block kind.
+    pub fn kind(&self) -> NgramKind {
+        self.kind
+    }
+
+    /// N-gram texts in index order.
+    pub fn terms(&self) -> &[String] {
+        &self.terms
+    }
+
+    /// IDF per term.
+    pub fn idf(&self) -> &[f32] {
+        &self.idf
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// Whether the vocabulary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.terms.is_empty()
+    }
+}
+
+/// Reusable per-thread buffers for featurization. Create one per thread and pass it to
+/// [`Tfidf::transform_into`] to featurize without allocating per paragraph.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    normalized: String,
+    spans: Vec<(usize, usize)>,
+    stemmed: Vec<String>,
+    ngrams: NgramScratch,
+    ids: [Vec<u32>; 2],
+}
+
+/// The text stages bound together for fitting: owns the stemmer.
+struct Analyzer<'p> {
+    params: &'p TfidfValidParams,
+    stemmer: Option<Stemmer>,
+}
+
+impl<'p> Analyzer<'p> {
+    fn new(params: &'p TfidfValidParams) -> Self {
+        Analyzer {
+            params,
+            stemmer: params.stemmer.map(Stemmer::new),
+        }
+    }
+
+    fn analyze(&self, text: &str, s: &mut Scratch, f: impl FnMut(usize, u64, &str)) {
+        analyze(self.params, self.stemmer.as_ref(), text, s, f)
+    }
+}
+
+/// A fitted featurizer: the pipeline parameters plus each block's vocabulary and IDF.
+#[derive(Debug)]
+pub struct Tfidf {
+    params: TfidfValidParams,
+    stemmer: Option<Stemmer>,
+    blocks: Vec<Vocabulary>,
+    offsets: Vec<u32>,
+    n_features: usize,
+}
+
+impl Clone for Tfidf {
+    fn clone(&self) -> Self {
+        Tfidf {
+            params: self.params.clone(),
+            stemmer: self.params.stemmer.map(Stemmer::new),
+            blocks: self.blocks.clone(),
+            offsets: self.offsets.clone(),
+            n_features: self.n_features,
+        }
+    }
+}
+
+impl Tfidf {
+    /// Reassembles a fitted featurizer from its parameters and block vocabularies (the model
+    /// loader uses this). The blocks must match the enabled blocks of `params`, in order.
+    pub fn from_parts(params: TfidfValidParams, blocks: Vec<Vocabulary>) -> Result<Self> {
+        params.check()?;
+        let kinds: Vec<NgramKind> = params.blocks().iter().map(|(k, _)| *k).collect();
+        let got: Vec<NgramKind> = blocks.iter().map(|b| b.kind).collect();
+        if kinds != got {
+            return Err(Error::InvalidParam {
+                name: "blocks",
+                problem: format!("blocks {got:?} do not match the parameters' {kinds:?}"),
+            });
+        }
+        let mut offsets = Vec::with_capacity(blocks.len());
+        let mut total: usize = 0;
+        for b in &blocks {
+            offsets.push(total as u32);
+            total += b.len();
+        }
+        if total > u32::MAX as usize {
+            return Err(Error::InvalidParam {
+                name: "vocabulary",
+                problem: "more than 2^32 features".into(),
+            });
+        }
+        Ok(Tfidf {
+            stemmer: params.stemmer.map(Stemmer::new),
+            params,
+            blocks,
+            offsets,
+            n_features: total,
+        })
+    }
+
+    /// The pipeline parameters.
+    pub fn params(&self) -> &TfidfValidParams {
+        &self.params
+    }
+
+    /// The block vocabularies, in feature order.
+    pub fn blocks(&self) -> &[Vocabulary] {
+        &self.blocks
+    }
+
+    /// Total number of features (columns).
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// The kind and text of feature `index`, or `None` if out of range.
+    pub fn feature_name(&self, index: usize) -> Option<(NgramKind, &str)> {
+        let b = self.offsets.iter().rposition(|&o| o as usize <= index)?;
+        let local = index - self.offsets[b] as usize;
+        self.blocks[b]
+            .terms
+            .get(local)
+            .map(|t| (self.blocks[b].kind, t.as_str()))
+    }
+
+    /// Featurizes one text into `indices`/`values` (cleared first): strictly increasing
+    /// column indices, each non-empty block with unit L2 norm.
+    pub fn transform_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        indices: &mut Vec<u32>,
+        values: &mut Vec<f32>,
+    ) {
+        indices.clear();
+        values.clear();
+        let mut per_block = std::mem::take(&mut scratch.ids);
+        per_block.iter_mut().for_each(Vec::clear);
+        let blocks = &self.blocks;
+        analyze(
+            &self.params,
+            self.stemmer.as_ref(),
+            text,
+            scratch,
+            |b, h, _| {
+                if let Some(&id) = blocks[b].index.get(&h) {
+                    per_block[b].push(id);
+                }
+            },
+        );
+        for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
+            let vocab = &self.blocks[b];
+            let (sublinear, weight) = match vocab.kind {
+                NgramKind::Word => self.params.word.as_ref(),
+                NgramKind::Char => self.params.char.as_ref(),
+            }
+            .map_or((true, 1.0), |p| (p.sublinear_tf, p.weight));
+            ids.sort_unstable();
+            let start = values.len();
+            let mut k = 0;
+            while k < ids.len() {
+                let id = ids[k];
+                let mut run = 1;
+                while k + run < ids.len() && ids[k + run] == id {
+                    run += 1;
+                }
+                let tf = if sublinear {
+                    1.0 + (run as f32).ln()
+                } else {
+                    run as f32
+                };
+                indices.push(self.offsets[b] + id);
+                values.push(tf * vocab.idf[id as usize]);
+                k += run;
+            }
+            let norm = values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
+            if norm > 0.0 {
+                let scale = weight / norm;
+                values[start..].iter_mut().for_each(|v| *v *= scale);
+            }
+        }
+        scratch.ids = per_block;
+    }
+
+    /// Featurizes one text into a new single-row matrix.
+    pub fn transform_one(&self, text: &str) -> CsrMatrix {
+        self.transform(&[text])
+    }
+
+    /// Featurizes `texts` in parallel into a CSR matrix, rows in input order.
+    pub fn transform<S: AsRef<str> + Sync>(&self, texts: &[S]) -> CsrMatrix {
+        let parts: Vec<CsrMatrix> = texts
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut scratch = Scratch::default();
+                let (mut idx, mut val) = (Vec::new(), Vec::new());
+                let mut m = CsrMatrix::new(self.n_features);
+                for t in chunk {
+                    self.transform_into(t.as_ref(), &mut scratch, &mut idx, &mut val);
+                    m.push_row(&idx, &val);
+                }
+                m
+            })
+            .collect();
+        let mut out = CsrMatrix::new(self.n_features);
+        for p in &parts {
+            out.append(p);
+        }
+        out
+    }
+}
+
+/// Runs stages 1-4 on `text`, calling `f(block, hash, ngram_text)` for every n-gram.
+/// Blocks are numbered in order: word (if enabled), then char (if enabled).
+fn analyze(
+    p: &TfidfValidParams,
+    stemmer: Option<&Stemmer>,
+    text: &str,
+    s: &mut Scratch,
+    mut f: impl FnMut(usize, u64, &str),
+) {
+    p.normalizer.normalize_into(text, &mut s.normalized);
+    s.spans.clear();
+    let spans = &mut s.spans;
+    p.tokenizer
+        .for_each_token(&s.normalized, |_, span| spans.push(span));
+    let norm = s.normalized.as_str();
+    let mut block = 0;
+    if let Some(wp) = &p.word {
+        let n = s.spans.len();
+        if s.stemmed.len() < n {
+            s.stemmed.resize(n, String::new());
+        }
+        for (slot, &(a, b)) in s.stemmed.iter_mut().zip(&s.spans) {
+            slot.clear();
+            match stemmer {
+                Some(st) => slot.push_str(&st.stem(&norm[a..b])),
+                None => slot.push_str(&norm[a..b]),
+            }
+        }
+        word_ngrams(&s.stemmed[..n], wp.ngram_range, &mut s.ngrams, |h, t| {
+            f(block, h, t)
+        });
+        block += 1;
+    }
+    if let Some(cp) = &p.char {
+        match p.char_source {
+            CharSource::Words => {
+                for &(a, b) in &s.spans {
+                    char_wb_ngrams(&norm[a..b], cp.ngram_range, &mut s.ngrams, |h, t| {
+                        f(block, h, t)
+                    });
+                }
+            }
+            CharSource::Whitespace => {
+                for chunk in norm.split_whitespace() {
+                    char_wb_ngrams(chunk, cp.ngram_range, &mut s.ngrams, |h, t| f(block, h, t));
+                }
+            }
+        }
+    }
+}

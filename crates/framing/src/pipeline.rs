@@ -1,0 +1,398 @@
+//! The one place where the stages are chained: a fitted featurizer plus one classifier
+//! **head** per label field. `fit` trains them all on shared features; `predict` turns
+//! texts into per-head labels and probabilities.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::classify::{argmax, LogisticModel, LogisticParams, LogisticValidParams};
+use crate::data::{DataFile, LabeledData};
+use crate::error::{Error, Result};
+use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
+
+/// A classifier for one label field (e.g. `frame` or `stance`).
+#[derive(Debug, Clone)]
+pub struct Head {
+    /// The label field it predicts; output fields are named after it.
+    pub field: String,
+    /// The hyperparameters it was trained with.
+    pub params: LogisticValidParams,
+    /// The fitted classifier.
+    pub model: LogisticModel,
+}
+
+/// Provenance recorded in every model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingMeta {
+    /// Version of the `framing` library that trained the model.
+    pub library_version: String,
+    /// RFC 3339 UTC time of training (`SOURCE_DATE_EPOCH` when set, for reproducible files).
+    pub trained_at: String,
+    /// The data files, with SHA-256 and row counts.
+    pub data_files: Vec<DataFile>,
+    /// Training rows.
+    pub n_rows: usize,
+    /// The field the text was read from.
+    pub text_field: String,
+    /// Seed given to training (recorded; the solver itself is deterministic).
+    pub seed: u64,
+}
+
+/// A trained model: featurizer, heads, and provenance.
+#[derive(Debug, Clone)]
+pub struct Model {
+    featurizer: Tfidf,
+    heads: Vec<Head>,
+    meta: TrainingMeta,
+}
+
+/// One head's prediction for one text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadPrediction {
+    /// Index of the predicted class in the head's classes.
+    pub class: usize,
+    /// Probability of the predicted class.
+    pub score: f64,
+    /// Probability of every class, in the head's class order.
+    pub probs: Vec<f64>,
+}
+
+/// Every head's prediction for one text, in head order.
+pub type Prediction = Vec<HeadPrediction>;
+
+/// A weighted n-gram, for `inspect` and explanations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeightedFeature {
+    /// Word or character n-gram.
+    pub kind: NgramKind,
+    /// The n-gram's text.
+    pub ngram: String,
+    /// Its weight for the class.
+    pub weight: f32,
+}
+
+fn now_rfc3339() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        });
+    humantime::format_rfc3339_seconds(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs))
+        .to_string()
+}
+
+impl Model {
+    /// Fits the featurizer on `data.texts`, then one head per label field of `data`, all
+    /// with the same classifier parameters.
+    pub fn fit(
+        data: &LabeledData,
+        features: &TfidfParams,
+        classifier: &LogisticParams,
+    ) -> Result<Model> {
+        let per_head = vec![classifier.clone(); data.heads.len()];
+        Model::fit_heads(data, features, &per_head)
+    }
+
+    /// Like [`Model::fit`], with its own classifier parameters for each head (in head order),
+    /// e.g. a `C` chosen per head by [`crate::eval::select_c`].
+    pub fn fit_heads(
+        data: &LabeledData,
+        features: &TfidfParams,
+        classifiers: &[LogisticParams],
+    ) -> Result<Model> {
+        use linfa::ParamGuard;
+        data.check_trainable()?;
+        if classifiers.len() != data.heads.len() {
+            return Err(Error::Shape {
+                what: "classifier parameter sets",
+                expected: data.heads.len(),
+                found: classifiers.len(),
+            });
+        }
+        let featurizer = features.fit(&data.texts)?;
+        let x = featurizer.transform(&data.texts);
+        let mut heads = Vec::with_capacity(data.heads.len());
+        for (h, field) in data.heads.iter().enumerate() {
+            let params = classifiers[h].check_ref()?.clone();
+            let model = params
+                .fit_sparse(&x, &data.labels[h])
+                .map_err(|e| match e {
+                    Error::Training { problem, .. } => Error::Training {
+                        head: field.clone(),
+                        problem,
+                    },
+                    other => other,
+                })?;
+            heads.push(Head {
+                field: field.clone(),
+                params: params.clone(),
+                model,
+            });
+        }
+        let meta = TrainingMeta {
+            library_version: env!("CARGO_PKG_VERSION").to_string(),
+            trained_at: now_rfc3339(),
+            data_files: data.files.clone(),
+            n_rows: data.len(),
+            text_field: "text".into(),
+            seed: 0,
+        };
+        Model::from_parts(featurizer, heads, meta)
+    }
+
+    /// Assembles a model, checking that every head reads the featurizer's columns.
+    pub fn from_parts(featurizer: Tfidf, heads: Vec<Head>, meta: TrainingMeta) -> Result<Model> {
+        if heads.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "heads",
+                problem: "a model needs at least one head".into(),
+            });
+        }
+        for h in &heads {
+            if h.model.n_features() != featurizer.n_features() {
+                return Err(Error::Shape {
+                    what: "head features",
+                    expected: featurizer.n_features(),
+                    found: h.model.n_features(),
+                });
+            }
+        }
+        Ok(Model {
+            featurizer,
+            heads,
+            meta,
+        })
+    }
+
+    /// Records the text field, seed and data files (the CLI fills these in).
+    pub fn with_meta(mut self, text_field: &str, seed: u64) -> Self {
+        self.meta.text_field = text_field.to_string();
+        self.meta.seed = seed;
+        self
+    }
+
+    /// The featurizer.
+    pub fn featurizer(&self) -> &Tfidf {
+        &self.featurizer
+    }
+
+    /// The heads, in order.
+    pub fn heads(&self) -> &[Head] {
+        &self.heads
+    }
+
+    /// Index of the head for `field`.
+    pub fn head_index(&self, field: &str) -> Result<usize> {
+        self.heads
+            .iter()
+            .position(|h| h.field == field)
+            .ok_or_else(|| Error::UnknownHead(field.to_string()))
+    }
+
+    /// Provenance.
+    pub fn meta(&self) -> &TrainingMeta {
+        &self.meta
+    }
+
+    /// The predicted label of head `h` in `p`.
+    pub fn label<'a>(&'a self, h: usize, p: &Prediction) -> &'a str {
+        &self.heads[h].model.classes()[p[h].class]
+    }
+
+    /// Scores one featurized row with every head.
+    pub fn predict_row(&self, row: SparseRow<'_>) -> Prediction {
+        self.heads
+            .iter()
+            .map(|h| {
+                let mut probs = vec![0.0; h.model.classes().len()];
+                h.model.predict_proba_row(row, &mut probs);
+                let class = argmax(&probs);
+                HeadPrediction {
+                    class,
+                    score: probs[class],
+                    probs,
+                }
+            })
+            .collect()
+    }
+
+    /// Predicts one text, reusing `scratch` and the index/value buffers.
+    pub fn predict_one_with(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        indices: &mut Vec<u32>,
+        values: &mut Vec<f32>,
+    ) -> Prediction {
+        self.featurizer
+            .transform_into(text, scratch, indices, values);
+        self.predict_row(SparseRow { indices, values })
+    }
+
+    /// Predicts one text.
+    pub fn predict_one(&self, text: &str) -> Prediction {
+        let (mut i, mut v) = (Vec::new(), Vec::new());
+        self.predict_one_with(text, &mut Scratch::default(), &mut i, &mut v)
+    }
+
+    /// Predicts many texts in parallel; results in input order.
+    pub fn predict<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
+        texts
+            .par_iter()
+            .map_init(
+                || (Scratch::default(), Vec::new(), Vec::new()),
+                |(s, i, v), t| self.predict_one_with(t.as_ref(), s, i, v),
+            )
+            .collect()
+    }
+
+    /// The `n` highest-weighted n-grams of each class of head `h`:
+    /// `(class, features)` in class order.
+    pub fn top_features(&self, h: usize, n: usize) -> Vec<(String, Vec<WeightedFeature>)> {
+        let head = &self.heads[h].model;
+        let k = head.classes().len();
+        let w = head.weights();
+        head.classes()
+            .iter()
+            .enumerate()
+            .map(|(c, class)| {
+                let mut idx: Vec<usize> = (0..head.n_features()).collect();
+                idx.sort_unstable_by(|&a, &b| {
+                    w[b * k + c]
+                        .partial_cmp(&w[a * k + c])
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.cmp(&b))
+                });
+                let feats = idx
+                    .into_iter()
+                    .take(n)
+                    .filter_map(|j| {
+                        self.featurizer
+                            .feature_name(j)
+                            .map(|(kind, t)| WeightedFeature {
+                                kind,
+                                ngram: t.to_string(),
+                                weight: w[j * k + c],
+                            })
+                    })
+                    .collect();
+                (class.clone(), feats)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::data::LabeledData;
+
+    /// A tiny two-head data set for unit tests.
+    pub(crate) fn toy_data() -> LabeledData {
+        let rows = [
+            (
+                "Moscow wants wheat and fuel deals with Kabul",
+                "economic",
+                "favor",
+            ),
+            (
+                "Trade corridors and rail links promise profits",
+                "economic",
+                "favor",
+            ),
+            (
+                "Girls remain barred from school under the decree",
+                "rights",
+                "against",
+            ),
+            (
+                "Women lost their jobs and voices in public",
+                "rights",
+                "against",
+            ),
+            (
+                "The ministry signed a fuel supply contract",
+                "economic",
+                "neutral",
+            ),
+            (
+                "Activists say the school ban is gender apartheid",
+                "rights",
+                "against",
+            ),
+            (
+                "Investors eye copper and lithium deposits",
+                "economic",
+                "favor",
+            ),
+            (
+                "Rights groups documented floggings and detentions",
+                "rights",
+                "neutral",
+            ),
+        ];
+        LabeledData {
+            texts: rows.iter().map(|r| r.0.to_string()).collect(),
+            heads: vec!["frame".into(), "stance".into()],
+            labels: vec![
+                rows.iter().map(|r| r.1.to_string()).collect(),
+                rows.iter().map(|r| r.2.to_string()).collect(),
+            ],
+            groups: None,
+            positions: (0..rows.len())
+                .map(|i| crate::error::Position {
+                    path: None,
+                    line: i as u64 + 1,
+                })
+                .collect(),
+            files: vec![],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tests_support::toy_data;
+
+    fn small_features() -> TfidfParams {
+        use crate::features::{BlockParams, DfBound};
+        let mut w = BlockParams::word_default();
+        w.min_df = DfBound::Count(1);
+        let mut c = BlockParams::char_default();
+        c.min_df = DfBound::Count(1);
+        TfidfParams::new().word(Some(w)).char(Some(c))
+    }
+
+    #[test]
+    fn fits_heads_and_predicts_training_rows() {
+        let data = toy_data();
+        let m = Model::fit(&data, &small_features(), &LogisticParams::new().c(100.0)).unwrap();
+        assert_eq!(m.heads().len(), 2);
+        let preds = m.predict(&data.texts);
+        for (i, p) in preds.iter().enumerate() {
+            assert_eq!(m.label(0, p), data.labels[0][i], "row {i}");
+            let s: f64 = p[1].probs.iter().sum();
+            assert!((s - 1.0).abs() < 1e-9);
+        }
+        let top = m.top_features(0, 5);
+        assert_eq!(top.len(), 2);
+        assert!(top[0].1.len() == 5);
+    }
+
+    #[test]
+    fn one_text_alone_equals_its_row_in_a_batch() {
+        let data = toy_data();
+        let m = Model::fit(&data, &small_features(), &LogisticParams::new()).unwrap();
+        let batch = m.featurizer().transform(&data.texts);
+        for (i, t) in data.texts.iter().enumerate() {
+            let alone = m.featurizer().transform_one(t);
+            assert_eq!(alone.row(0), batch.row(i));
+            assert_eq!(m.predict_one(t), m.predict(&data.texts)[i]);
+        }
+    }
+}

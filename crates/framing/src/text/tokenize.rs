@@ -1,0 +1,265 @@
+//! Stage 2, **tokenize**: words on Unicode word boundaries (UAX #29), numbers kept,
+//! punctuation dropped, optional stop words removed.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Which stop words the tokenizer removes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "type", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum StopWords {
+    /// Keep every word (the default: negations and pronouns carry stance).
+    #[default]
+    None,
+    /// The built-in English list ([`ENGLISH_STOP_WORDS`]); negations are deliberately not in it.
+    English,
+    /// A custom list, matched against normalized (lowercased) tokens.
+    Custom {
+        /// The words to drop.
+        words: BTreeSet<String>,
+    },
+}
+
+/// English function words dropped by [`StopWords::English`]. Written for this project;
+/// `no`, `not`, `nor` and `never` are left out on purpose because they flip stance.
+pub const ENGLISH_STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "it's",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "might",
+    "more",
+    "most",
+    "must",
+    "my",
+    "myself",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+];
+
+/// The tokenization stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tokenizer {
+    /// Stop words to remove. Default [`StopWords::None`].
+    pub stop_words: StopWords,
+    /// Tokens shorter than this many characters are dropped. Default `1` (keep all).
+    pub min_chars: usize,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Tokenizer {
+            stop_words: StopWords::None,
+            min_chars: 1,
+        }
+    }
+}
+
+impl Tokenizer {
+    /// Calls `f` with every kept token of the already-normalized `text`, with its byte span.
+    pub fn for_each_token<'t>(&self, text: &'t str, mut f: impl FnMut(&'t str, (usize, usize))) {
+        for (start, word) in text.unicode_word_indices() {
+            if self.min_chars > 1 && word.chars().count() < self.min_chars {
+                continue;
+            }
+            if self.is_stop_word(word) {
+                continue;
+            }
+            f(word, (start, start + word.len()));
+        }
+    }
+
+    /// The kept tokens of `text` as owned strings (convenience for tests and tools).
+    pub fn tokens(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_token(text, |w, _| out.push(w.to_string()));
+        out
+    }
+
+    fn is_stop_word(&self, word: &str) -> bool {
+        match &self.stop_words {
+            StopWords::None => false,
+            StopWords::English => ENGLISH_STOP_WORDS.binary_search(&word).is_ok(),
+            StopWords::Custom { words } => words.contains(word),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::Normalizer;
+
+    fn toks(t: &Tokenizer, s: &str) -> Vec<String> {
+        t.tokens(&Normalizer::default().normalize(s))
+    }
+
+    #[test]
+    fn stop_list_is_sorted_for_binary_search() {
+        let mut sorted = ENGLISH_STOP_WORDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, ENGLISH_STOP_WORDS);
+    }
+
+    #[test]
+    fn table() {
+        let t = Tokenizer::default();
+        let cases: &[(&str, &[&str])] = &[
+            ("Taliban’s rule", &["taliban's", "rule"]),
+            ("Taliban's rule", &["taliban's", "rule"]),
+            ("counter-terrorism", &["counter", "terrorism"]),
+            (
+                "$3.5bn in 2025, up 12%",
+                &["3.5bn", "in", "2025", "up", "12"],
+            ),
+            ("Кабул и Москва", &["кабул", "и", "москва"]),
+            ("...!!! ??", &[]),
+            ("", &[]),
+            ("U.S. officials", &["u.s", "officials"]),
+        ];
+        for (input, want) in cases {
+            assert_eq!(toks(&t, input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn spans_slice_back_to_tokens() {
+        let t = Tokenizer::default();
+        let text = "moscow's move, 3 july 2025";
+        t.for_each_token(text, |w, (s, e)| assert_eq!(&text[s..e], w));
+    }
+
+    #[test]
+    fn stop_words_keep_negations() {
+        let t = Tokenizer {
+            stop_words: StopWords::English,
+            min_chars: 1,
+        };
+        assert_eq!(toks(&t, "This is not the answer"), ["not", "answer"]);
+        let custom = Tokenizer {
+            stop_words: StopWords::Custom {
+                words: ["kabul".to_string()].into(),
+            },
+            min_chars: 2,
+        };
+        assert_eq!(toks(&custom, "Kabul a city"), ["city"]);
+    }
+}
