@@ -107,3 +107,39 @@ pub fn labeled_data(
     };
     Ok(framing::data::load_labeled(&d.data, &spec)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The embedded model is byte-for-byte `models/recognition-debate.model` (or absent
+    /// exactly when that file is absent), and it loads.
+    #[test]
+    fn embedded_model_is_the_shipped_file() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/recognition-debate.model"
+        );
+        match (std::fs::read(path).ok(), embedded_model_bytes()) {
+            (Some(file), Some(embedded)) => {
+                assert!(
+                    file == embedded,
+                    "embedded model differs from {path}: rebuild"
+                );
+                let (model, name) = load_model(None).expect("embedded model loads");
+                assert_eq!(name, EMBEDDED_NAME);
+                let fields: Vec<&str> = model.heads().iter().map(|h| h.field.as_str()).collect();
+                assert_eq!(fields, ["frame", "stance"]);
+            }
+            (None, None) => {
+                let err = load_model(None).unwrap_err().to_string();
+                assert!(err.contains("--model"), "{err}");
+            }
+            (file, embedded) => panic!(
+                "model file present: {}, embedded: {}",
+                file.is_some(),
+                embedded.is_some()
+            ),
+        }
+    }
+}

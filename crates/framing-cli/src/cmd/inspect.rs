@@ -33,7 +33,7 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
                     "params": head.params,
                     "fit_info": head.model.fit_info(),
                     "top_features": model.top_features(h, a.top).into_iter()
-                        .map(|(c, feats)| (c, feats)).collect::<std::collections::BTreeMap<_, _>>(),
+                        .collect::<std::collections::BTreeMap<_, _>>(),
                 })
             })
             .collect();
@@ -79,27 +79,35 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
     );
     for (b, params) in f.blocks().iter().zip(p.word.iter().chain(p.char.iter())) {
         println!(
-            "  {:<5}    {}-grams, {} terms (min_df {:?}, max_df {:?}, max_features {:?}, sublinear tf {})",
+            "  {:<5}    {}-{}-grams, {} terms (min_df {:?}, max_df {:?}, max_features {:?}, sublinear tf {}, weight {})",
             format!("{:?}", b.kind()).to_lowercase(),
-            format!("{}-{}", params.ngram_range.min, params.ngram_range.max),
+            params.ngram_range.min,
+            params.ngram_range.max,
             b.len(),
             params.min_df,
             params.max_df,
             params.max_features,
-            params.sublinear_tf
+            params.sublinear_tf,
+            params.weight
         );
     }
     for (h, head) in model.heads().iter().enumerate() {
         let info = head.model.fit_info();
         println!(
-            "head {}: classes {}; C={} class_weight={:?} solver={:?}; {} iterations{}",
+            "head {}: classes {}; C={} class_weight={:?} solver={:?}{}{}",
             head.field,
             head.model.classes().join(", "),
             head.params.c,
             head.params.class_weight,
             head.params.solver,
-            info.iterations,
-            if info.converged { ", converged" } else { "" }
+            info.iterations
+                .map(|n| format!("; {n} iterations"))
+                .unwrap_or_default(),
+            match info.converged {
+                Some(true) => ", converged",
+                Some(false) => ", iteration limit reached",
+                None => "",
+            }
         );
         for (class, feats) in model.top_features(h, a.top) {
             let shown: Vec<String> = feats

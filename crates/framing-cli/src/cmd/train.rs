@@ -65,15 +65,18 @@ pub fn run(a: TrainArgs) -> Result<Outcome> {
     for h in model.heads() {
         let info = h.model.fit_info();
         println!(
-            "  head {}: {} classes ({}); {} iterations{}",
+            "  head {}: {} classes ({}); C={}{}{}",
             h.field,
             h.model.classes().len(),
             h.model.classes().join(", "),
-            info.iterations,
-            if info.converged {
-                ""
-            } else {
+            h.params.c,
+            info.iterations
+                .map(|n| format!("; {n} iterations"))
+                .unwrap_or_default(),
+            if info.converged == Some(false) {
                 " (iteration limit reached)"
+            } else {
+                ""
             }
         );
     }

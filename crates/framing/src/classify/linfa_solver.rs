@@ -63,9 +63,9 @@ pub(crate) fn fit(
     Ok((
         flat,
         FitInfo {
-            iterations: 0,
-            converged: true,
-            objective: f64::NAN,
+            iterations: None,
+            converged: None,
+            objective: None,
         },
     ))
 }

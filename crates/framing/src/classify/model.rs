@@ -392,9 +392,9 @@ mod tests {
     #[test]
     fn shapes_are_checked_on_load() {
         let info = FitInfo {
-            iterations: 0,
-            converged: true,
-            objective: 0.0,
+            iterations: None,
+            converged: None,
+            objective: None,
         };
         let cls = vec!["a".to_string(), "b".to_string()];
         assert!(LogisticModel::from_parts(

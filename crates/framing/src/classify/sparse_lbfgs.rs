@@ -19,15 +19,16 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::features::CsrMatrix;
 
-/// What the optimizer reports besides the weights.
+/// What the optimizer reports besides the weights (`None` where a solver does not say).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FitInfo {
     /// L-BFGS iterations run.
-    pub iterations: u64,
+    pub iterations: Option<u64>,
     /// Whether a tolerance was met before the iteration limit.
-    pub converged: bool,
-    /// Final value of the (scaled) objective.
-    pub objective: f64,
+    pub converged: Option<bool>,
+    /// Final value of the (scaled) objective; always finite when present.
+    pub objective: Option<f64>,
 }
 
 /// Rows per chunk at most; the chunk count is `ceil(n / CHUNK_ROWS)` capped at `MAX_CHUNKS`.
@@ -51,8 +52,12 @@ pub(crate) struct Objective<'a> {
     scale: f64,
     penalty: f64,
     chunks: Mutex<Vec<ChunkBuf>>,
-    cache: Mutex<Option<(Array1<f64>, f64, Array1<f64>)>>,
+    cache: Mutex<Option<Evaluation>>,
 }
+
+/// A memoized evaluation: parameters, loss, gradient (argmin asks for the cost and the
+/// gradient at the same point separately; both come from one pass).
+type Evaluation = (Array1<f64>, f64, Array1<f64>);
 
 impl<'a> Objective<'a> {
     pub(crate) fn new(
@@ -242,9 +247,9 @@ pub(crate) fn minimize(
     Ok((
         params.to_vec(),
         FitInfo {
-            iterations,
-            converged,
-            objective,
+            iterations: Some(iterations),
+            converged: Some(converged),
+            objective: Some(objective),
         },
     ))
 }
