@@ -147,7 +147,7 @@ pub struct ClassifierArgs {
     #[arg(long, value_name = "N", default_value_t = 300)]
     pub max_iter: u64,
     /// Stop when the gradient norm falls below this.
-    #[arg(long, value_name = "TOL", default_value_t = 1e-5)]
+    #[arg(long, value_name = "TOL", default_value_t = 1e-4)]
     pub tol: f64,
 }
 

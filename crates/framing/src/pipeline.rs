@@ -45,6 +45,11 @@ pub struct Model {
     featurizer: Tfidf,
     heads: Vec<Head>,
     meta: TrainingMeta,
+    /// Every head's weights side by side, `n_features × Σ classes` row-major, so scoring
+    /// a row reads each feature's weights for all heads from one place.
+    fused: Vec<f32>,
+    /// Where each head's classes start in a fused row; last entry = `Σ classes`.
+    head_offsets: Vec<usize>,
 }
 
 /// One head's prediction for one text.
@@ -162,10 +167,26 @@ impl Model {
                 });
             }
         }
+        let mut head_offsets = vec![0];
+        for h in &heads {
+            head_offsets.push(head_offsets[head_offsets.len() - 1] + h.model.classes().len());
+        }
+        let width = head_offsets[heads.len()];
+        let d = featurizer.n_features();
+        let mut fused = vec![0.0f32; d * width];
+        for (h, head) in heads.iter().enumerate() {
+            let k = head.model.classes().len();
+            let w = head.model.weights();
+            for j in 0..d {
+                fused[j * width + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
+            }
+        }
         Ok(Model {
             featurizer,
             heads,
             meta,
+            fused,
+            head_offsets,
         })
     }
 
@@ -204,13 +225,33 @@ impl Model {
         &self.heads[h].model.classes()[p[h].class]
     }
 
-    /// Scores one featurized row with every head.
+    /// Scores one featurized row with every head (one pass over the row for all heads).
     pub fn predict_row(&self, row: SparseRow<'_>) -> Prediction {
-        self.heads
-            .iter()
-            .map(|h| {
-                let mut probs = vec![0.0; h.model.classes().len()];
-                h.model.predict_proba_row(row, &mut probs);
+        let width = self.head_offsets[self.heads.len()];
+        let mut z = vec![0.0f32; width];
+        for (h, head) in self.heads.iter().enumerate() {
+            z[self.head_offsets[h]..self.head_offsets[h + 1]]
+                .copy_from_slice(head.model.intercepts());
+        }
+        let d = self.featurizer.n_features();
+        for (&j, &v) in row.indices.iter().zip(row.values) {
+            let j = j as usize;
+            if j >= d {
+                continue;
+            }
+            let wj = &self.fused[j * width..][..width];
+            for (zc, wc) in z.iter_mut().zip(wj) {
+                *zc += v * wc;
+            }
+        }
+        self.head_offsets
+            .windows(2)
+            .map(|span| {
+                let scores = &z[span[0]..span[1]];
+                let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+                let mut probs: Vec<f64> = scores.iter().map(|&s| (s as f64 - m).exp()).collect();
+                let sum: f64 = probs.iter().sum();
+                probs.iter_mut().for_each(|p| *p /= sum);
                 let class = argmax(&probs);
                 HeadPrediction {
                     class,

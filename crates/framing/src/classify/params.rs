@@ -47,7 +47,7 @@ pub struct LogisticValidParams {
     pub class_weight: ClassWeight,
     /// Maximum L-BFGS iterations. Default `300`.
     pub max_iter: u64,
-    /// Stop when the gradient's L2 norm falls below this. Default `1e-5`.
+    /// Stop when the gradient's L2 norm falls below this. Default `1e-4`.
     pub tol: f64,
     /// The optimizer. Default [`Solver::Sparse`].
     pub solver: Solver,
@@ -70,7 +70,7 @@ impl Default for LogisticParams {
             c: 10.0,
             class_weight: ClassWeight::None,
             max_iter: 300,
-            tol: 1e-5,
+            tol: 1e-4,
             solver: Solver::Sparse,
         })
     }
@@ -106,7 +106,7 @@ impl LogisticParams {
         self
     }
 
-    /// Sets the gradient-norm tolerance (`> 0`). Default `1e-5`.
+    /// Sets the gradient-norm tolerance (`> 0`). Default `1e-4`.
     pub fn tol(mut self, tol: f64) -> Self {
         self.0.tol = tol;
         self

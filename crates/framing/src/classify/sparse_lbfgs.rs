@@ -4,9 +4,10 @@
 //! Parameters are one flat vector: `W` as `n_features × n_classes` row-major (so a row's
 //! non-zeros touch contiguous class slices), then the `n_classes` intercepts.
 //!
-//! Determinism: rows are cut into a number of chunks that depends only on the row count,
-//! each chunk's partial gradient is computed in parallel, and the partials are summed in
-//! chunk order, so results do not depend on thread count or scheduling.
+//! Determinism: the forward pass computes every row independently and sums the losses of
+//! fixed-size row blocks in block order; the gradient is formed feature by feature from the
+//! transposed matrix, each entry summed over its rows in row order. No sum depends on the
+//! thread count or on scheduling, so a fit is bit-for-bit reproducible.
 
 use std::sync::Mutex;
 
@@ -31,27 +32,25 @@ pub struct FitInfo {
     pub objective: Option<f64>,
 }
 
-/// Rows per chunk at most; the chunk count is `ceil(n / CHUNK_ROWS)` capped at `MAX_CHUNKS`.
-const CHUNK_ROWS: usize = 512;
-const MAX_CHUNKS: usize = 8;
-
-struct ChunkBuf {
-    rows: (usize, usize),
-    /// Feature columns the chunk touches, sorted and unique.
-    touched: Vec<u32>,
-    grad: Vec<f64>,
-}
+/// Rows per forward-pass task and features per gradient task. Fixed sizes (not derived
+/// from the thread count) keep every sum in the same order on any machine.
+const ROW_BLOCK: usize = 256;
+const FEATURE_BLOCK: usize = 1024;
 
 /// The objective `(1/S) Σ sᵢ NLLᵢ + ‖W‖² / (2·C·S)`, with `S = Σ sᵢ`.
+///
+/// One evaluation is two passes: a row-parallel forward pass over `X` (CSR) that leaves
+/// each row's loss and residual `rᵢ = sᵢ (pᵢ − yᵢ)` in `R`; then a feature-parallel pass over
+/// `Xᵀ` that forms the gradient `Xᵀ R` row by row, writing sequentially.
 pub(crate) struct Objective<'a> {
     x: &'a CsrMatrix,
+    xt: CsrMatrix,
     y: &'a [u32],
     sample_weight: &'a [f64],
     k: usize,
     d: usize,
     scale: f64,
     penalty: f64,
-    chunks: Mutex<Vec<ChunkBuf>>,
     cache: Mutex<Option<Evaluation>>,
 }
 
@@ -67,35 +66,16 @@ impl<'a> Objective<'a> {
         n_classes: usize,
         c: f64,
     ) -> Self {
-        let n = x.n_rows();
-        let d = x.n_cols();
         let s: f64 = sample_weight.iter().sum();
-        let n_chunks = n.div_ceil(CHUNK_ROWS).clamp(1, MAX_CHUNKS);
-        let per = n.div_ceil(n_chunks).max(1);
-        let chunks = (0..n_chunks)
-            .map(|c| {
-                let rows = ((c * per).min(n), ((c + 1) * per).min(n));
-                let mut touched: Vec<u32> = (rows.0..rows.1)
-                    .flat_map(|i| x.row(i).indices.iter().copied())
-                    .collect();
-                touched.sort_unstable();
-                touched.dedup();
-                ChunkBuf {
-                    rows,
-                    touched,
-                    grad: vec![0.0; d * n_classes + n_classes],
-                }
-            })
-            .collect();
         Objective {
             x,
+            xt: x.transpose(),
             y,
             sample_weight,
             k: n_classes,
-            d,
+            d: x.n_cols(),
             scale: 1.0 / s,
             penalty: 1.0 / (c * s),
-            chunks: Mutex::new(chunks),
             cache: Mutex::new(None),
         }
     }
@@ -107,72 +87,90 @@ impl<'a> Objective<'a> {
 
     /// Loss and gradient at `theta`.
     pub(crate) fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
-        let (k, d) = (self.k, self.d);
+        match self.k {
+            2 => self.eval_k::<2>(theta),
+            3 => self.eval_k::<3>(theta),
+            4 => self.eval_k::<4>(theta),
+            5 => self.eval_k::<5>(theta),
+            6 => self.eval_k::<6>(theta),
+            7 => self.eval_k::<7>(theta),
+            8 => self.eval_k::<8>(theta),
+            9 => self.eval_k::<9>(theta),
+            10 => self.eval_k::<10>(theta),
+            _ => self.eval_k::<0>(theta),
+        }
+    }
+
+    /// [`Objective::eval`] with the class count `K` known at compile time (so the loops
+    /// over classes unroll), or `K = 0` to read it at run time.
+    fn eval_k<const K: usize>(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+        let k = if K == 0 { self.k } else { K };
+        let d = self.d;
+        let n = self.x.n_rows();
         let theta = theta.as_slice().expect("Array1 built by us is contiguous");
         let (w, b) = theta.split_at(d * k);
-        let mut chunks = self.chunks.lock().unwrap_or_else(|e| e.into_inner());
-        let losses: Vec<f64> = chunks
-            .par_iter_mut()
-            .map(|chunk| {
-                let g = &mut chunk.grad;
-                for &j in &chunk.touched {
-                    let j = j as usize;
-                    g[j * k..(j + 1) * k].iter_mut().for_each(|v| *v = 0.0);
-                }
-                g[d * k..].iter_mut().for_each(|v| *v = 0.0);
-                let mut z = vec![0.0f64; k];
+        // Forward: per-row loss and residuals.
+        let mut r = vec![0.0f64; n * k];
+        let losses: Vec<f64> = r
+            .par_chunks_mut(ROW_BLOCK * k)
+            .enumerate()
+            .map(|(blk, rb)| {
                 let mut loss = 0.0;
-                for i in chunk.rows.0..chunk.rows.1 {
+                for (o, ri) in rb.chunks_exact_mut(k).enumerate() {
+                    let i = blk * ROW_BLOCK + o;
                     let row = self.x.row(i);
-                    z.copy_from_slice(b);
+                    ri.copy_from_slice(&b[..k]);
                     for (&j, &v) in row.indices.iter().zip(row.values) {
-                        let wj = &w[j as usize * k..(j as usize + 1) * k];
+                        let wj = &w[j as usize * k..][..k];
                         let v = v as f64;
-                        z.iter_mut().zip(wj).for_each(|(zc, wc)| *zc += v * wc);
+                        for c in 0..k {
+                            ri[c] += v * wj[c];
+                        }
                     }
-                    let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let sum: f64 = z.iter().map(|zc| (zc - m).exp()).sum();
+                    let m = ri.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let sum: f64 = ri.iter().map(|z| (z - m).exp()).sum();
                     let lse = m + sum.ln();
                     let yi = self.y[i] as usize;
                     let si = self.sample_weight[i];
-                    loss += si * (lse - z[yi]);
-                    // Residual r_c = s_i (p_c - 1[c = y_i]), reusing z.
-                    for (c, zc) in z.iter_mut().enumerate() {
-                        let p = (*zc - lse).exp();
-                        *zc = si * (p - if c == yi { 1.0 } else { 0.0 });
+                    loss += si * (lse - ri[yi]);
+                    for (c, z) in ri.iter_mut().enumerate() {
+                        *z = si * ((*z - lse).exp() - if c == yi { 1.0 } else { 0.0 });
                     }
-                    for (&j, &v) in row.indices.iter().zip(row.values) {
-                        let gj = &mut g[j as usize * k..(j as usize + 1) * k];
-                        let v = v as f64;
-                        gj.iter_mut().zip(&z).for_each(|(gc, rc)| *gc += v * rc);
-                    }
-                    g[d * k..].iter_mut().zip(&z).for_each(|(gc, rc)| *gc += rc);
                 }
                 loss
             })
             .collect();
-        // Deterministic reduction in chunk order.
+        // Backward: gradient rows from the transpose, plus penalty.
         let mut grad = vec![0.0f64; d * k + k];
-        for chunk in chunks.iter() {
-            for &j in &chunk.touched {
-                let j = j as usize;
-                for c in 0..k {
-                    grad[j * k + c] += chunk.grad[j * k + c];
+        let (gw, gb) = grad.split_at_mut(d * k);
+        gw.par_chunks_mut(FEATURE_BLOCK * k)
+            .enumerate()
+            .for_each(|(blk, gblock)| {
+                for (o, gj) in gblock.chunks_exact_mut(k).enumerate() {
+                    let j = blk * FEATURE_BLOCK + o;
+                    let col = self.xt.row(j);
+                    for (&i, &v) in col.indices.iter().zip(col.values) {
+                        let ri = &r[i as usize * k..][..k];
+                        let v = v as f64;
+                        for c in 0..k {
+                            gj[c] += v * ri[c];
+                        }
+                    }
+                    let wj = &w[j * k..][..k];
+                    for c in 0..k {
+                        gj[c] = self.scale * gj[c] + self.penalty * wj[c];
+                    }
                 }
-            }
+            });
+        for ri in r.chunks_exact(k) {
             for c in 0..k {
-                grad[d * k + c] += chunk.grad[d * k + c];
+                gb[c] += ri[c];
             }
         }
+        gb.iter_mut().for_each(|g| *g *= self.scale);
         let data_loss: f64 = losses.iter().sum();
         let sq: f64 = w.iter().map(|v| v * v).sum();
         let loss = self.scale * data_loss + 0.5 * self.penalty * sq;
-        for (gj, wj) in grad[..d * k].iter_mut().zip(w) {
-            *gj = self.scale * *gj + self.penalty * wj;
-        }
-        for gc in grad[d * k..].iter_mut() {
-            *gc *= self.scale;
-        }
         (loss, Array1::from(grad))
     }
 

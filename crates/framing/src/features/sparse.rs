@@ -100,6 +100,37 @@ impl CsrMatrix {
         out
     }
 
+    /// The transpose (`n_cols × n_rows`), built by a counting sort in O(nnz). Row `j` of the
+    /// result lists, in increasing order, the rows of `self` where column `j` is non-zero.
+    pub fn transpose(&self) -> CsrMatrix {
+        let mut counts = vec![0usize; self.n_cols + 1];
+        for &j in &self.indices {
+            counts[j as usize + 1] += 1;
+        }
+        for j in 0..self.n_cols {
+            counts[j + 1] += counts[j];
+        }
+        let indptr = counts.clone();
+        let mut next = counts;
+        let mut indices = vec![0u32; self.nnz()];
+        let mut values = vec![0f32; self.nnz()];
+        for i in 0..self.n_rows() {
+            let row = self.row(i);
+            for (&j, &v) in row.indices.iter().zip(row.values) {
+                let slot = &mut next[j as usize];
+                indices[*slot] = i as u32;
+                values[*slot] = v;
+                *slot += 1;
+            }
+        }
+        CsrMatrix {
+            n_cols: self.n_rows(),
+            indptr,
+            indices,
+            values,
+        }
+    }
+
     /// A dense copy. Only for small problems (the linfa solver and tests).
     pub fn to_dense(&self) -> Array2<f64> {
         let mut d = Array2::zeros((self.n_rows(), self.n_cols));
@@ -145,5 +176,9 @@ mod tests {
         let d = m.to_dense();
         assert_eq!(d[(0, 3)], 2.0);
         assert_eq!(d[(1, 0)], 0.0);
+        let t = m.transpose();
+        assert_eq!((t.n_rows(), t.n_cols()), (4, 3));
+        assert_eq!(t.to_dense(), d.t());
+        assert_eq!(t.transpose(), m);
     }
 }

@@ -381,7 +381,8 @@ impl TfidfValidParams {
                 .iter()
                 .filter_map(|(h, &d)| name.remove(h).map(|s| (s, d)))
                 .collect();
-            terms.sort_unstable();
+            // Most frequent first: common n-grams share cache lines in the weight matrix.
+            terms.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             let idf = terms
                 .iter()
                 .map(|&(_, d)| smooth_idf(n_docs, d as usize))
@@ -498,7 +499,12 @@ pub struct Scratch {
     stemmed: Vec<String>,
     ngrams: NgramScratch,
     ids: [Vec<u32>; 2],
+    /// Stems of words seen before (news text repeats its words; stemming is costly).
+    stems: FxHashMap<Box<str>, Box<str>>,
 }
+
+/// Entries the per-thread stem cache holds before it is cleared.
+const STEM_CACHE_LIMIT: usize = 1 << 16;
 
 /// The text stages bound together for fitting: owns the stemmer.
 struct Analyzer<'p> {
@@ -708,11 +714,23 @@ fn analyze(
         if s.stemmed.len() < n {
             s.stemmed.resize(n, String::new());
         }
+        let stems = &mut s.stems;
         for (slot, &(a, b)) in s.stemmed.iter_mut().zip(&s.spans) {
             slot.clear();
+            let word = &norm[a..b];
             match stemmer {
-                Some(st) => slot.push_str(&st.stem(&norm[a..b])),
-                None => slot.push_str(&norm[a..b]),
+                Some(st) => match stems.get(word) {
+                    Some(stem) => slot.push_str(stem),
+                    None => {
+                        let stem = st.stem(word);
+                        slot.push_str(&stem);
+                        if stems.len() >= STEM_CACHE_LIMIT {
+                            stems.clear();
+                        }
+                        stems.insert(word.into(), stem.into());
+                    }
+                },
+                None => slot.push_str(word),
             }
         }
         word_ngrams(&s.stemmed[..n], wp.ngram_range, &mut s.ngrams, |h, t| {
