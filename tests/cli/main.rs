@@ -214,7 +214,11 @@ fn predict_reports_malformed_lines_and_keeps_one_record_per_line() {
     for (k, r) in rows.iter().enumerate() {
         let line = k + 1;
         if bad_lines.contains(&line) {
-            assert!(r["error"].as_str().unwrap().contains("malformed JSON"));
+            let msg = r["error"].as_str().unwrap();
+            assert!(
+                msg.starts_with(&format!("line {line}: malformed JSON")),
+                "{msg}"
+            );
             assert_eq!(r["id"], k as u64);
         } else {
             assert_eq!(r["id"], line as u64);

@@ -2,6 +2,8 @@
 //! **head** per label field. `fit` trains them all on shared features; `predict` turns
 //! texts into per-head labels and probabilities.
 
+use std::cell::RefCell;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -281,14 +283,24 @@ impl Model {
         self.predict_one_with(text, &mut Scratch::default(), &mut i, &mut v)
     }
 
-    /// Predicts many texts in parallel; results in input order.
+    /// Predicts many texts in parallel; results in input order. Each worker thread keeps
+    /// its buffers (and its stem cache) from one call to the next.
     pub fn predict<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
+        thread_local! {
+            static BUFFERS: RefCell<(Scratch, Vec<u32>, Vec<f32>)> = RefCell::default();
+        }
         texts
             .par_iter()
-            .map_init(
-                || (Scratch::default(), Vec::new(), Vec::new()),
-                |(s, i, v), t| self.predict_one_with(t.as_ref(), s, i, v),
-            )
+            .map(|t| {
+                BUFFERS.with(|b| match b.try_borrow_mut() {
+                    Ok(mut b) => {
+                        let (s, i, v) = &mut *b;
+                        self.predict_one_with(t.as_ref(), s, i, v)
+                    }
+                    // Re-entered on this thread (a nested rayon call): use fresh buffers.
+                    Err(_) => self.predict_one(t.as_ref()),
+                })
+            })
             .collect()
     }
 

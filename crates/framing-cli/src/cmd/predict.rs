@@ -96,9 +96,10 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
         });
         let record = tally.read;
         tally.read += 1;
-        let item = parse(&buf, mode, record, line_no, &a.text_field, &a.id_field);
+        let mut item = parse(&buf, mode, record, line_no, &a.text_field, &a.id_field);
         if let Err(problem) = &item.text {
             eprintln!("framing: {source}:{line_no}: {problem}");
+            item.text = Err(format!("line {line_no}: {problem}"));
         }
         batch.push(item);
         if batch.len() >= batch_size {

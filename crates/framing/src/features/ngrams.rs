@@ -147,6 +147,21 @@ pub fn char_wb_ngrams(
     padded.push(' ');
     padded.push_str(word);
     padded.push(' ');
+    if padded.is_ascii() {
+        // Bytes are characters: slice windows directly.
+        let n_chars = padded.len();
+        for n in range.min..=range.max {
+            if n >= n_chars {
+                f(ngram_hash(NgramKind::Char, padded), padded);
+                break;
+            }
+            for start in 0..=(n_chars - n) {
+                let s = &padded[start..start + n];
+                f(ngram_hash(NgramKind::Char, s), s);
+            }
+        }
+        return;
+    }
     let bounds = &mut scratch.bounds;
     bounds.clear();
     bounds.extend(padded.char_indices().map(|(i, _)| i));

@@ -499,6 +499,8 @@ pub struct Scratch {
     stemmed: Vec<String>,
     ngrams: NgramScratch,
     ids: [Vec<u32>; 2],
+    /// Per-feature occurrence counts of the row being built (all zero between rows).
+    counts: Vec<u16>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
     stems: FxHashMap<Box<str>, Box<str>>,
 }
@@ -619,7 +621,14 @@ impl Tfidf {
         values.clear();
         let mut per_block = std::mem::take(&mut scratch.ids);
         per_block.iter_mut().for_each(Vec::clear);
+        // Distinct ids go to `per_block` once; `counts` (indexed by global feature) holds
+        // how often each occurred, so only distinct ids need sorting.
+        let mut counts = std::mem::take(&mut scratch.counts);
+        if counts.len() < self.n_features {
+            counts.resize(self.n_features, 0);
+        }
         let blocks = &self.blocks;
+        let offsets = &self.offsets;
         analyze(
             &self.params,
             self.stemmer.as_ref(),
@@ -627,7 +636,11 @@ impl Tfidf {
             scratch,
             |b, h, _| {
                 if let Some(&id) = blocks[b].index.get(&h) {
-                    per_block[b].push(id);
+                    let c = &mut counts[(offsets[b] + id) as usize];
+                    if *c == 0 {
+                        per_block[b].push(id);
+                    }
+                    *c = c.saturating_add(1);
                 }
             },
         );
@@ -640,21 +653,18 @@ impl Tfidf {
             .map_or((true, 1.0), |p| (p.sublinear_tf, p.weight));
             ids.sort_unstable();
             let start = values.len();
-            let mut k = 0;
-            while k < ids.len() {
-                let id = ids[k];
-                let mut run = 1;
-                while k + run < ids.len() && ids[k + run] == id {
-                    run += 1;
-                }
+            for &id in ids.iter() {
+                let global = self.offsets[b] + id;
+                let slot = &mut counts[global as usize];
+                let run = *slot;
+                *slot = 0;
                 let tf = if sublinear {
                     1.0 + (run as f32).ln()
                 } else {
                     run as f32
                 };
-                indices.push(self.offsets[b] + id);
+                indices.push(global);
                 values.push(tf * vocab.idf[id as usize]);
-                k += run;
             }
             let norm = values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
             if norm > 0.0 {
@@ -663,6 +673,7 @@ impl Tfidf {
             }
         }
         scratch.ids = per_block;
+        scratch.counts = counts;
     }
 
     /// Featurizes one text into a new single-row matrix.
