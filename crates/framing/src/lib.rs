@@ -46,6 +46,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod article;
 pub mod classify;
 pub mod data;
 mod error;

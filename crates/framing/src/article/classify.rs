@@ -1,0 +1,717 @@
+//! Prose or skip: the block classifier.
+//!
+//! Each block is judged on its own first, by rules in this order: size; markup hints
+//! (headings, captions, link density); script (mostly non-Latin letters is non-English);
+//! typical phrases of captions, bylines, author bios and site furniture; the share of
+//! English function words (running prose has many, headlines and foreign text few); and
+//! sentence punctuation. Then the article as a whole: everything after a comment-section
+//! marker is boilerplate, and a prose block that repeats, or is contained in, another prose
+//! block (a pull quote, a repeated line) is a duplicate.
+
+use super::txt::ends_sentence;
+use super::{Block, BlockKind, SkipReason};
+use crate::text::ENGLISH_STOP_WORDS;
+
+/// Thresholds of the classifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReaderParams {
+    /// Blocks with fewer words are `too-short`. Default 8.
+    pub min_words: usize,
+    /// Blocks with more words are `too-long`. Default 2,000.
+    pub max_words: usize,
+    /// Blocks whose share of characters inside links reaches this are `navigation`.
+    /// Default 0.5.
+    pub max_link_density: f64,
+    /// Prose needs at least this share of English function words. Default 0.12.
+    pub min_function_words: f64,
+    /// A block that is one sentence needs this many words to be prose. Default 15.
+    pub min_sentence_words: usize,
+    /// Before the article's first full paragraph, shorter blocks are a standfirst or deck
+    /// (`heading`). Default 25 words.
+    pub lead_words: usize,
+}
+
+impl Default for ReaderParams {
+    fn default() -> Self {
+        ReaderParams {
+            min_words: 8,
+            max_words: 2000,
+            max_link_density: 0.5,
+            min_function_words: 0.12,
+            min_sentence_words: 15,
+            lead_words: 25,
+        }
+    }
+}
+
+/// Lowercase prefixes of site furniture.
+const BOILERPLATE_PREFIXES: &[&str] = &[
+    "advertisement",
+    "advert",
+    "sponsored",
+    "share this",
+    "share on",
+    "share:",
+    "share article",
+    "subscribe",
+    "sign up",
+    "sign in",
+    "log in",
+    "newsletter",
+    "get our",
+    "get the latest",
+    "we use cookies",
+    "this site uses cookies",
+    "this website uses cookies",
+    "cookie",
+    "accept all",
+    "manage preferences",
+    "©",
+    "(c)",
+    "copyright",
+    "all rights reserved",
+    "tags:",
+    "topics:",
+    "filed under",
+    "print this",
+    "email this",
+    "follow us",
+    "follow @",
+    "download the app",
+    "listen to this article",
+    "click here",
+    "support our journalism",
+    "support independent",
+    "become a member",
+    "donate",
+    "the views expressed",
+    "views expressed",
+    "disclaimer",
+    "opinions expressed",
+    "this article was originally",
+    "this article first appeared",
+    "a version of this",
+    "leave a comment",
+    "post a comment",
+    "add a comment",
+    "join the conversation",
+    "comments are closed",
+    "comments (",
+    "comment (",
+    "show comments",
+    "view comments",
+    "your email address",
+    "required fields",
+    "name *",
+    "email *",
+    "loading",
+    "skip to",
+    "back to top",
+    "page 1",
+    "page ",
+    "continue reading",
+    "reuse this content",
+    "report an error",
+    "corrections",
+    "min read",
+    "reading time",
+];
+
+/// Phrases that mark a short block as site furniture wherever they occur in it.
+const BOILERPLATE_CUES: &[&str] = &[
+    "cookies",
+    "newsletter",
+    "in your inbox",
+    "unsubscribe",
+    "subscribe for",
+    "subscribe to",
+    "subscribe,",
+    "subscribers",
+    "free articles",
+    "unlimited access",
+    "paywall",
+    "reader-funded",
+    "reader-supported",
+    "supported by its readers",
+    "runs on reader support",
+    "support our",
+    "thanks for reading",
+    "free to share",
+    "letters to the editor",
+    "letters of up to",
+    "have your say",
+    "print edition",
+    "editors' picks",
+    "editor's picks",
+    "earn a portion",
+    "affiliate link",
+    "affiliate commission",
+    "opinions expressed",
+    "views expressed",
+    "views of the author",
+    "views of their authors",
+    "author's own",
+    "do not necessarily reflect",
+    "does not necessarily reflect",
+    "not responsible for the content",
+    "all rights reserved",
+    "terms of use",
+    "privacy policy",
+    "market data delayed",
+    "news division of",
+    "on facebook",
+    "on instagram",
+    "on whatsapp",
+    "follow @",
+    "follow us",
+    "cross-posted",
+    "originally published",
+    "first appeared",
+    "adapted from",
+    "press review",
+    "reproduced in",
+    "peer reviewed",
+    "key points:",
+    "noticed a mistake",
+    "ctrl+enter",
+    "send yours to",
+    "download our app",
+    "sign up",
+];
+
+/// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
+const BIO_VERBS: &[&str] = &[
+    "is",
+    "was",
+    "writes",
+    "wrote",
+    "directs",
+    "covered",
+    "covers",
+    "teaches",
+    "taught",
+    "leads",
+    "heads",
+    "served",
+    "works",
+    "advises",
+    "advised",
+    "reports",
+    "edits",
+    "researches",
+    "has",
+];
+
+/// Markers after which everything is reader comments or page furniture.
+const COMMENT_MARKERS: &[&str] = &[
+    "comments (",
+    "comment (",
+    "leave a comment",
+    "post a comment",
+    "add a comment",
+    "join the conversation",
+    "reader comments",
+    "show comments",
+    "view comments",
+    "comments are closed",
+];
+
+/// Lowercase prefixes of link lists and menus.
+const NAVIGATION_PREFIXES: &[&str] = &[
+    "read more",
+    "read next",
+    "read also",
+    "also read",
+    "related",
+    "more on",
+    "more from",
+    "more stories",
+    "most read",
+    "most popular",
+    "most viewed",
+    "trending",
+    "recommended",
+    "see also",
+    "you may also like",
+    "you might also like",
+    "latest news",
+    "top stories",
+    "watch:",
+    "listen:",
+    "home |",
+    "home >",
+    "home ›",
+    "menu",
+    "search",
+    "next article",
+    "previous article",
+];
+
+/// Lowercase prefixes and fragments of photo captions and credits.
+const CAPTION_MARKERS: &[&str] = &[
+    "photo:",
+    "photo by",
+    "photograph:",
+    "photograph by",
+    "image:",
+    "picture:",
+    "file photo",
+    "pictured:",
+    "caption:",
+    "credit:",
+    "photo credit",
+    "(photo",
+    "(file photo",
+    "(image",
+    "getty images",
+    "/ afp",
+    "/afp",
+    "/ reuters",
+    "/reuters",
+    "/ ap",
+    "via reuters",
+];
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+];
+
+struct Stats {
+    words: usize,
+    function_share: f64,
+    capitalized_share: f64,
+    non_latin_share: f64,
+}
+
+fn stats(text: &str) -> Stats {
+    let mut words = 0;
+    let mut function = 0;
+    let mut capitalized = 0;
+    let (mut latin, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| c.is_alphabetic()) {
+        if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
+            latin += 1;
+        } else {
+            other += 1;
+        }
+    }
+    for w in text.split_whitespace() {
+        let core: String = w
+            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
+            .replace('’', "'")
+            .to_lowercase();
+        if core.is_empty() {
+            continue;
+        }
+        words += 1;
+        if ENGLISH_STOP_WORDS.binary_search(&core.as_str()).is_ok()
+            || matches!(core.as_str(), "not" | "no" | "said" | "says")
+        {
+            function += 1;
+        }
+        if w.chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_numeric())
+        {
+            capitalized += 1;
+        }
+    }
+    let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
+    Stats {
+        words,
+        function_share: share(function, words),
+        capitalized_share: share(capitalized, words),
+        non_latin_share: share(other, latin + other),
+    }
+}
+
+fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
+    prefixes.iter().any(|p| lower.starts_with(p))
+}
+
+/// An author line: "By Jane Doe", "By Jane Doe and John Roe, Kabul", "Reporting by …".
+fn is_byline(text: &str, lower: &str, words: usize) -> bool {
+    if words > 25 {
+        return false;
+    }
+    if lower.starts_with("by ") && words <= 14 {
+        return true;
+    }
+    if starts_with_any(
+        lower,
+        &[
+            "reporting by",
+            "writing by",
+            "editing by",
+            "additional reporting",
+            "written by",
+            "words by",
+            "author:",
+            "posted by",
+            "published by",
+        ],
+    ) {
+        return true;
+    }
+    if lower.contains("contributed reporting") || lower.contains("contributed to this report") {
+        return true;
+    }
+    // A date or update line: few words, a month name or a time, little prose.
+    let has_month = lower
+        .split(|c: char| !c.is_alphabetic())
+        .any(|w| MONTHS.contains(&w));
+    let has_digit = lower.chars().any(|c| c.is_ascii_digit());
+    let meta_word = starts_with_any(
+        lower,
+        &[
+            "updated",
+            "published",
+            "posted",
+            "last updated",
+            "first published",
+            "date:",
+            "modified",
+        ],
+    ) || lower.contains(" gmt")
+        || lower.contains(" utc")
+        || lower.contains(" ist")
+        || lower.contains(" et");
+    (words <= 12 && has_digit && (has_month || meta_word)) && !ends_sentence(text)
+        || (meta_word && words <= 10)
+}
+
+/// An author bio: a short block that opens with a capitalized name followed by a verb such
+/// as "is", "writes" or "directs" ("Jane Doe is a senior fellow at …", "*Selim Aksoy
+/// teaches …").
+fn is_bio(text: &str, words: usize) -> bool {
+    if words > 45 || text.contains(" said") || text.contains(" says") {
+        return false;
+    }
+    let ws: Vec<&str> = text
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .split_whitespace()
+        .take(6)
+        .collect();
+    const NOT_NAMES: &[&str] = &[
+        "The", "A", "An", "This", "That", "These", "Those", "Its", "It", "Their", "His", "Her",
+        "Our", "In", "On", "At", "For", "But", "And", "If", "When", "While", "As",
+    ];
+    if ws.first().is_some_and(|w| NOT_NAMES.contains(w)) {
+        return false;
+    }
+    let name_len = ws
+        .iter()
+        .take_while(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars()
+                    .all(|c| c.is_alphabetic() || c == '-' || c == '\'' || c == '’')
+                && !BIO_VERBS.contains(&w.to_lowercase().as_str())
+        })
+        .count();
+    (2..=4).contains(&name_len)
+        && ws
+            .get(name_len)
+            .is_some_and(|v| BIO_VERBS.contains(&v.trim_matches(|c: char| !c.is_alphabetic())))
+}
+
+/// "2 On the April 2025 ruling, see …": a numbered note or reference.
+fn is_footnote(text: &str, words: usize) -> bool {
+    let mut it = text.splitn(2, ' ');
+    let (Some(num), Some(rest)) = (it.next(), it.next()) else {
+        return false;
+    };
+    let num = num.trim_matches(|c| c == '[' || c == ']' || c == '.');
+    words < 40
+        && (1..=3).contains(&num.len())
+        && num.chars().all(|c| c.is_ascii_digit())
+        && rest.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Sentences in a block (terminal punctuation followed by a space or the end).
+fn sentence_count(text: &str) -> usize {
+    let b = text.as_bytes();
+    (0..b.len())
+        .filter(|&i| matches!(b[i], b'.' | b'!' | b'?') && (i + 1 == b.len() || b[i + 1] == b' '))
+        .count()
+        .max(1)
+}
+
+fn judge(b: &Block, p: &ReaderParams) -> BlockKind {
+    use SkipReason as R;
+    let text = b.text.as_str();
+    let s = stats(text);
+    if s.words > p.max_words {
+        return BlockKind::Skip(R::TooLong);
+    }
+    if b.hints.caption {
+        return BlockKind::Skip(R::Caption);
+    }
+    if b.hints.heading {
+        return BlockKind::Skip(R::Heading);
+    }
+    let lower = text.to_lowercase();
+    if s.non_latin_share > 0.5 {
+        return BlockKind::Skip(R::NonEnglish);
+    }
+    if s.words <= 40
+        && CAPTION_MARKERS.iter().any(|m| {
+            lower.starts_with(m)
+                || (m.starts_with(['(', '/']) || m.contains("getty")) && lower.contains(m)
+        })
+    {
+        return BlockKind::Skip(R::Caption);
+    }
+    if is_byline(text, &lower, s.words) {
+        return BlockKind::Skip(R::Byline);
+    }
+    if s.words <= 40 && starts_with_any(&lower, BOILERPLATE_PREFIXES) {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    if s.words <= 40 && starts_with_any(&lower, NAVIGATION_PREFIXES) {
+        return BlockKind::Skip(R::Navigation);
+    }
+    if s.words <= 50 && BOILERPLATE_CUES.iter().any(|c| lower.contains(c)) {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    if is_footnote(text, s.words) {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    if lower.starts_with("[photo") || lower.starts_with("[image") || lower.starts_with("[caption") {
+        return BlockKind::Skip(R::Caption);
+    }
+    let chars = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+    if b.hints.link_chars as f64 / chars as f64 >= p.max_link_density {
+        return BlockKind::Skip(R::Navigation);
+    }
+    if text.contains(" | ") || text.contains(" · ") || text.contains(" • ") {
+        if !ends_sentence(text) || s.function_share < p.min_function_words {
+            return BlockKind::Skip(R::Navigation);
+        }
+    }
+    if s.words < p.min_words {
+        return if !ends_sentence(text) && s.capitalized_share >= 0.5 {
+            BlockKind::Skip(R::Heading)
+        } else {
+            BlockKind::Skip(R::TooShort)
+        };
+    }
+    if s.function_share < 0.06 && s.words >= 12 {
+        return BlockKind::Skip(R::NonEnglish);
+    }
+    if !ends_sentence(text) && s.words < 30 {
+        return if s.capitalized_share >= 0.5 || s.function_share < p.min_function_words {
+            BlockKind::Skip(R::Heading)
+        } else if b.hints.list_item {
+            BlockKind::Skip(R::Navigation)
+        } else {
+            BlockKind::Skip(R::Boilerplate)
+        };
+    }
+    if b.hints.list_item && s.words < 20 {
+        return BlockKind::Skip(R::Navigation);
+    }
+    if s.function_share < p.min_function_words {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    if s.words < p.min_sentence_words && sentence_count(text) == 1 {
+        // A lone short sentence: a caption, teaser or link title more often than prose.
+        return BlockKind::Skip(R::TooShort);
+    }
+    BlockKind::Prose
+}
+
+/// Text for duplicate detection: lowercase letters and digits only, single spaces.
+fn dedup_key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for w in text.split(|c: char| !c.is_alphanumeric()) {
+        if !w.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(&w.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Classifies every block of an article in place.
+pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
+    let mut in_comments = false;
+    let mut previous = BlockKind::Prose;
+    for b in blocks.iter_mut() {
+        let lower = b.text.to_lowercase();
+        let words = stats(&b.text).words;
+        if !in_comments && words <= 12 && starts_with_any(&lower, COMMENT_MARKERS) {
+            in_comments = true;
+        }
+        b.kind = judge(b, p);
+        // In a comment section, short blocks and blocks under an author or date line are
+        // reader comments (a "Leave a comment" button can also sit mid-article).
+        if in_comments
+            && b.kind == BlockKind::Prose
+            && (words < 35
+                || matches!(
+                    previous,
+                    BlockKind::Skip(
+                        SkipReason::Byline | SkipReason::Heading | SkipReason::TooShort
+                    )
+                ))
+        {
+            b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+        }
+        previous = b.kind;
+    }
+    // Author bios close articles: a bio-shaped block with at most one prose block after it.
+    let mut prose_after = 0;
+    for b in blocks.iter_mut().rev() {
+        if b.kind == BlockKind::Prose {
+            if prose_after <= 1 && is_bio(&b.text, stats(&b.text).words) {
+                b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+            } else {
+                prose_after += 1;
+            }
+        }
+    }
+    // Standfirsts and decks: before the first full paragraph, short prose-like blocks.
+    if let Some(first) = blocks
+        .iter()
+        .position(|b| b.kind == BlockKind::Prose && stats(&b.text).words >= p.lead_words)
+    {
+        for b in blocks[..first].iter_mut() {
+            if b.kind == BlockKind::Prose {
+                b.kind = BlockKind::Skip(SkipReason::Heading);
+            }
+        }
+    }
+    // Repeats: an exact repeat of an earlier block, or a prose block contained in a longer
+    // prose block (pull quotes), is a duplicate.
+    let keys: Vec<String> = blocks.iter().map(|b| dedup_key(&b.text)).collect();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..blocks.len() {
+        if keys[i].is_empty() {
+            continue;
+        }
+        if !seen.insert(keys[i].as_str()) {
+            if blocks[i].kind == BlockKind::Prose {
+                blocks[i].kind = BlockKind::Skip(SkipReason::Duplicate);
+            }
+            continue;
+        }
+        if blocks[i].kind != BlockKind::Prose {
+            continue;
+        }
+        let contained = (0..blocks.len()).any(|j| {
+            j != i
+                && blocks[j].kind == BlockKind::Prose
+                && keys[j].len() * 6 >= keys[i].len() * 10
+                && keys[j].contains(keys[i].as_str())
+        });
+        if contained {
+            blocks[i].kind = BlockKind::Skip(SkipReason::Duplicate);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::article::{Article, SourceKind};
+
+    fn kinds(src: &str) -> Vec<(String, BlockKind)> {
+        Article::read(src, SourceKind::Text, &ReaderParams::default())
+            .blocks
+            .into_iter()
+            .map(|b| (b.text, b.kind))
+            .collect()
+    }
+
+    const PROSE: &str = "Russia became the first country to formally recognise the Taliban government on Thursday, a step officials in Moscow said would open the way to trade and security cooperation.";
+
+    #[test]
+    fn every_skip_reason() {
+        use SkipReason as R;
+        let cases: &[(&str, BlockKind)] = &[
+            (PROSE, BlockKind::Prose),
+            ("Moscow Recognises Taliban Government in Historic First", BlockKind::Skip(R::Heading)),
+            ("By Anna Petrova and Omar Siddiqui", BlockKind::Skip(R::Byline)),
+            ("Updated 3 July 2025, 14:05 GMT", BlockKind::Skip(R::Byline)),
+            ("Photo: Taliban officials at the ceremony in Kabul. (Reuters)", BlockKind::Skip(R::Caption)),
+            ("Advertisement", BlockKind::Skip(R::Boilerplate)),
+            ("Subscribe to our newsletter for the latest on Central Asia", BlockKind::Skip(R::Boilerplate)),
+            ("We use cookies to improve your experience. Accept all?", BlockKind::Skip(R::Boilerplate)),
+            ("Read more: Why China stops short of recognition", BlockKind::Skip(R::Navigation)),
+            ("Home | World | Asia | Opinion", BlockKind::Skip(R::Navigation)),
+            ("It did.", BlockKind::Skip(R::TooShort)),
+            ("Россия первой признала правительство талибов, сообщил МИД в четверг.", BlockKind::Skip(R::NonEnglish)),
+            ("La Russie est devenue jeudi le premier pays à reconnaître officiellement le gouvernement taliban selon Moscou.", BlockKind::Skip(R::NonEnglish)),
+        ];
+        for (text, want) in cases {
+            let got = kinds(text);
+            assert_eq!(got.len(), 1, "{text}");
+            assert_eq!(got[0].1, *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn duplicates_and_pull_quotes() {
+        let src = format!("{PROSE}\n\n\u{201c}open the way to trade and security cooperation\u{201d}\n\n{PROSE}\n");
+        let k = kinds(&src);
+        assert_eq!(k[0].1, BlockKind::Prose);
+        assert_ne!(k[1].1, BlockKind::Prose);
+        assert_eq!(k[2].1, BlockKind::Skip(SkipReason::Duplicate));
+    }
+
+    #[test]
+    fn comment_sections_are_boilerplate() {
+        let src = format!(
+            "{PROSE}\n\nComments (3)\n\nR. Delgado · Oct 4, 2025\n\n{PROSE} I agree with this analysis entirely.\n\nGood piece, thanks for writing it.\n"
+        );
+        let k = kinds(&src);
+        assert_eq!(k[0].1, BlockKind::Prose);
+        assert_eq!(k[3].1, BlockKind::Skip(SkipReason::Boilerplate));
+        assert_ne!(k[4].1, BlockKind::Prose);
+        // A mid-article "Leave a comment" button does not swallow the paragraphs after it.
+        let later = "Officials in Tashkent and Islamabad, asked whether they would follow Moscow, said only that their governments would study the decision carefully and continue the practical cooperation on trade and transit that they have built over the past four years.";
+        let src = format!("{PROSE}\n\nLeave a comment\n\n{later}\n");
+        assert_eq!(kinds(&src)[2].1, BlockKind::Prose);
+    }
+
+    #[test]
+    fn author_bios_at_the_end() {
+        let bio = "Jane Doe is a senior fellow at the Steppe Institute, where she writes about Central Asia.";
+        let src = format!("{PROSE}\n\n{PROSE} Again.\n\n{bio}\n");
+        assert_eq!(kinds(&src)[2].1, BlockKind::Skip(SkipReason::Boilerplate));
+        let mid = "The Parliament is expected to return to Afghanistan in its debates this autumn, and several members have asked for a vote.";
+        let src = format!("{PROSE}\n\n{PROSE} Again.\n\n{mid}\n");
+        assert_eq!(kinds(&src)[2].1, BlockKind::Prose);
+    }
+
+    #[test]
+    fn oversized_blocks_are_too_long() {
+        let huge = "word ".repeat(5000);
+        assert_eq!(kinds(&huge)[0].1, BlockKind::Skip(SkipReason::TooLong));
+    }
+}

@@ -1,0 +1,239 @@
+//! HTML: block elements via html5gum's WHATWG tokenizer (entities decoded, byte spans
+//! kept). Text inside `script`, `style`, `nav`, `footer`, `aside`, forms and the document
+//! head is dropped; every block-level element (`p`, `li`, `blockquote`, headings, `div`,
+//! table cells, …) starts a new block.
+
+use html5gum::{DefaultEmitter, Token, Tokenizer};
+
+use super::{collapse_whitespace, BlockHints, RawBlock};
+
+/// Elements whose whole content is dropped.
+const DROP: &[&str] = &[
+    "script", "style", "noscript", "template", "svg", "nav", "footer", "aside", "form", "iframe",
+    "button", "select", "textarea", "head", "menu", "dialog", "object",
+];
+
+/// Elements that start or end a block.
+const BLOCK: &[&str] = &[
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "blockquote",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "figcaption",
+    "section",
+    "article",
+    "main",
+    "header",
+    "td",
+    "th",
+    "tr",
+    "table",
+    "caption",
+    "dd",
+    "dt",
+    "dl",
+    "pre",
+    "address",
+    "hr",
+    "body",
+    "html",
+    "details",
+    "summary",
+];
+
+/// Elements that never have an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+#[derive(Default)]
+struct Current {
+    text: String,
+    start: Option<usize>,
+    end: usize,
+    hints: BlockHints,
+}
+
+struct Reader<'s> {
+    source: &'s str,
+    stack: Vec<String>,
+    dropping: usize,
+    cur: Current,
+    out: Vec<RawBlock>,
+}
+
+impl Reader<'_> {
+    fn flush(&mut self) {
+        let cur = std::mem::take(&mut self.cur);
+        if let Some(start) = cur.start {
+            let text = collapse_whitespace(&cur.text);
+            if !text.is_empty() {
+                self.out.push(RawBlock {
+                    text,
+                    start_byte: start,
+                    end_byte: cur.end,
+                    hints: cur.hints,
+                });
+            }
+        }
+    }
+
+    fn inside(&self, names: &[&str]) -> bool {
+        self.stack.iter().any(|n| names.contains(&n.as_str()))
+    }
+
+    fn start(&mut self, name: String, self_closing: bool) {
+        let is_block = BLOCK.contains(&name.as_str());
+        if is_block {
+            self.flush();
+            // A `p` cannot contain blocks: an unclosed one ends here.
+            if let Some(pos) = self.stack.iter().rposition(|n| n == "p") {
+                self.close_to(pos);
+            }
+        }
+        if name == "br" {
+            self.cur.text.push(' ');
+        }
+        if self_closing || VOID.contains(&name.as_str()) {
+            return;
+        }
+        if DROP.contains(&name.as_str()) {
+            self.dropping += 1;
+        }
+        self.stack.push(name);
+    }
+
+    fn close_to(&mut self, pos: usize) {
+        for n in self.stack.drain(pos..) {
+            if DROP.contains(&n.as_str()) {
+                self.dropping -= 1;
+            }
+        }
+    }
+
+    fn end(&mut self, name: &str) {
+        if BLOCK.contains(&name) {
+            self.flush();
+        }
+        if let Some(pos) = self.stack.iter().rposition(|n| n == name) {
+            self.close_to(pos);
+        }
+    }
+
+    fn text(&mut self, value: &[u8], start: usize, end: usize) {
+        if self.dropping > 0 {
+            return;
+        }
+        let value = String::from_utf8_lossy(value);
+        // Offsets of the visible text: trim whitespace from the raw source slice.
+        let raw = self.source.get(start..end).unwrap_or("");
+        let lead = raw.len() - raw.trim_start().len();
+        let trail = raw.len() - raw.trim_end().len();
+        if raw.trim().is_empty() {
+            self.cur.text.push(' ');
+            return;
+        }
+        if self.cur.start.is_none() {
+            self.cur.start = Some(start + lead);
+        }
+        self.cur.end = end - trail;
+        self.cur.text.push_str(&value);
+        if self.inside(&["a"]) {
+            self.cur.hints.link_chars += value.chars().filter(|c| !c.is_whitespace()).count();
+        }
+        if self.inside(&["h1", "h2", "h3", "h4", "h5", "h6", "title"]) {
+            self.cur.hints.heading = true;
+        }
+        if self.inside(&["figcaption", "caption"]) {
+            self.cur.hints.caption = true;
+        }
+        if self.inside(&["li"]) {
+            self.cur.hints.list_item = true;
+        }
+    }
+}
+
+/// Splits an HTML document into raw blocks with byte offsets into `source`.
+pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
+    let mut emitter = DefaultEmitter::<usize>::new_with_span();
+    emitter.naively_switch_states(true);
+    let mut r = Reader {
+        source,
+        stack: Vec::new(),
+        dropping: 0,
+        cur: Current::default(),
+        out: Vec::new(),
+    };
+    for token in Tokenizer::new_with_emitter(source, emitter) {
+        let Ok(token) = token;
+        match token {
+            Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                r.start(name, tag.self_closing);
+            }
+            Token::EndTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                r.end(&name);
+            }
+            Token::String(s) => r.text(&s.value, s.span.start, s.span.end),
+            Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
+        }
+    }
+    r.flush();
+    r.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_entities_and_dropped_elements() {
+        let src = "<html><head><title>T</title><style>p{}</style></head><body>\
+                   <nav><a href=/>Home</a></nav><h1>Big &amp; bold</h1>\
+                   <p>Kabul&rsquo;s <b>new</b> line.</p><p>Unclosed one<p>Second\
+                   <script>var x = '<p>no</p>';</script></p>\
+                   <ul><li>Item <a href=#>link</a></li></ul><footer>Footer</footer></body></html>";
+        let bs = blocks(src);
+        let texts: Vec<&str> = bs.iter().map(|b| b.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Big & bold",
+                "Kabul\u{2019}s new line.",
+                "Unclosed one",
+                "Second",
+                "Item link"
+            ]
+        );
+        assert!(bs[0].hints.heading);
+        assert!(bs[4].hints.list_item && bs[4].hints.link_chars == 4);
+        // Offsets point at the visible text in the source.
+        assert!(src[bs[1].start_byte..bs[1].end_byte].starts_with("Kabul&rsquo;s"));
+        assert!(src[bs[1].start_byte..bs[1].end_byte].ends_with("line."));
+    }
+
+    #[test]
+    fn malformed_html_does_not_panic() {
+        for src in [
+            "<p",
+            "</p></div><p>x",
+            "<<<>>>",
+            "<p>a<b>b</p>c",
+            "\u{0}<p>\u{0}</p>",
+            "",
+        ] {
+            let _ = blocks(src);
+        }
+    }
+}

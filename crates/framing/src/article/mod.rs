@@ -1,0 +1,201 @@
+//! **article → paragraphs**: reads scraped articles (plain text, Markdown, HTML) into
+//! blocks, and classifies every block as **prose** (a paragraph to label) or **skip** with a
+//! reason (heading, byline, caption, boilerplate, …), keeping each block's character
+//! offsets in the source.
+//!
+//! Like jusText and trafilatura, the classifier looks at each block's length, share of
+//! English function words, sentence punctuation, link density (HTML), typical boilerplate
+//! phrases, position, and repetition; see [`classify`].
+
+pub mod classify;
+mod html;
+mod txt;
+
+use serde::Serialize;
+
+pub use classify::ReaderParams;
+
+/// Why a block is not a paragraph to label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum SkipReason {
+    /// A title or section heading.
+    Heading,
+    /// An author line ("By …"), or a date, dateline or "Updated" line.
+    Byline,
+    /// An image caption or photo credit.
+    Caption,
+    /// Site furniture: adverts, share and subscribe prompts, cookie notices, copyright,
+    /// comment forms, author bios, tags.
+    Boilerplate,
+    /// Menus and link lists ("Read more", "Related", "Most read", link-heavy blocks).
+    Navigation,
+    /// Too few words to be a paragraph.
+    TooShort,
+    /// Not English.
+    NonEnglish,
+    /// Repeats (or is contained in) another block of the same article: pull quotes, repeated
+    /// lines.
+    Duplicate,
+    /// Longer than any paragraph could be (e.g. a whole file on one line without breaks).
+    TooLong,
+}
+
+impl SkipReason {
+    /// The reason as written in output (`too-short`, `non-english`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Heading => "heading",
+            SkipReason::Byline => "byline",
+            SkipReason::Caption => "caption",
+            SkipReason::Boilerplate => "boilerplate",
+            SkipReason::Navigation => "navigation",
+            SkipReason::TooShort => "too-short",
+            SkipReason::NonEnglish => "non-english",
+            SkipReason::Duplicate => "duplicate",
+            SkipReason::TooLong => "too-long",
+        }
+    }
+}
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockKind {
+    /// A paragraph of running prose: labeled.
+    Prose,
+    /// Not labeled, for this reason.
+    Skip(SkipReason),
+}
+
+/// Structural hints the HTML reader knows about a block (plain text has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct BlockHints {
+    /// Inside `h1`-`h6` or `title`.
+    pub heading: bool,
+    /// Inside `figcaption` or `caption`.
+    pub caption: bool,
+    /// A list item.
+    pub list_item: bool,
+    /// Characters inside links.
+    pub link_chars: usize,
+}
+
+/// One block of an article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    /// The block's text, whitespace collapsed (HTML entities decoded).
+    pub text: String,
+    /// Offset of the block's first character in the source, in characters (Unicode scalar
+    /// values, i.e. Python string indices).
+    pub start: usize,
+    /// Offset just past the block's last character in the source, in characters.
+    pub end: usize,
+    /// Prose or skip.
+    pub kind: BlockKind,
+    /// What the reader saw of the block's markup.
+    pub hints: BlockHints,
+}
+
+/// Input formats of the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Plain text: paragraphs separated by blank lines, or one per line (detected).
+    Text,
+    /// Markdown: read as plain text; `#` headings are headings.
+    Markdown,
+    /// HTML: block elements (`p`, `li`, `blockquote`, headings, …); scripts, styles,
+    /// navigation, footers, asides and forms are dropped.
+    Html,
+}
+
+impl SourceKind {
+    /// The kind implied by a file extension (`txt`, `md`, `html`, …), if any.
+    pub fn from_extension(ext: &str) -> Option<SourceKind> {
+        match ext.to_ascii_lowercase().as_str() {
+            "txt" | "text" => Some(SourceKind::Text),
+            "md" | "markdown" => Some(SourceKind::Markdown),
+            "html" | "htm" | "xhtml" => Some(SourceKind::Html),
+            _ => None,
+        }
+    }
+}
+
+/// A read article: its blocks in source order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Article {
+    /// Every block, prose and skip, in source order.
+    pub blocks: Vec<Block>,
+}
+
+impl Article {
+    /// Splits `source` into blocks and classifies them.
+    pub fn read(source: &str, kind: SourceKind, params: &ReaderParams) -> Article {
+        let raw = match kind {
+            SourceKind::Text | SourceKind::Markdown => txt::blocks(source, kind),
+            SourceKind::Html => html::blocks(source),
+        };
+        let mut blocks = to_char_offsets(source, raw);
+        classify::classify(&mut blocks, params);
+        Article { blocks }
+    }
+
+    /// The prose blocks, in order.
+    pub fn prose(&self) -> impl Iterator<Item = &Block> + '_ {
+        self.blocks.iter().filter(|b| b.kind == BlockKind::Prose)
+    }
+}
+
+/// A block as the splitters produce it: byte offsets, no kind yet.
+pub(crate) struct RawBlock {
+    pub text: String,
+    pub start_byte: usize,
+    pub end_byte: usize,
+    pub hints: BlockHints,
+}
+
+/// Converts byte offsets (sorted by start) to character offsets in one pass.
+fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
+    let mut wanted: Vec<usize> = raw
+        .iter()
+        .flat_map(|b| [b.start_byte, b.end_byte])
+        .collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut map = std::collections::HashMap::with_capacity(wanted.len());
+    let mut chars = 0usize;
+    let mut next = wanted.iter().peekable();
+    for (byte, _) in source
+        .char_indices()
+        .chain(std::iter::once((source.len(), ' ')))
+    {
+        while let Some(&&w) = next.peek() {
+            if w > byte {
+                break;
+            }
+            map.insert(w, chars);
+            next.next();
+        }
+        chars += 1;
+    }
+    raw.into_iter()
+        .map(|b| Block {
+            start: map.get(&b.start_byte).copied().unwrap_or(0),
+            end: map.get(&b.end_byte).copied().unwrap_or(0),
+            text: b.text,
+            kind: BlockKind::Prose,
+            hints: b.hints,
+        })
+        .collect()
+}
+
+/// Collapses runs of whitespace to one space and trims.
+pub(crate) fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}

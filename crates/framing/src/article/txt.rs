@@ -1,0 +1,173 @@
+//! Plain text and Markdown: splits a file into blocks, one per line or one per run of
+//! hard-wrapped lines.
+//!
+//! Scraped text comes in two layouts: paragraphs separated by blank lines (often hard
+//! wrapped at a fixed width), or one paragraph per line with no blank lines. The layout is
+//! decided per run of consecutive non-blank lines: a run is one wrapped paragraph when its
+//! lines (all but the last) fill a steady width and do not end sentences; otherwise every
+//! line is its own block. Noise lines (menus, bylines) are short and never look wrapped.
+
+use super::{collapse_whitespace, BlockHints, RawBlock, SourceKind};
+
+/// Whether a line ends like a sentence (after closing quotes and brackets).
+pub(crate) fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | ')' | ']' | '»')
+    });
+    t.ends_with(['.', '!', '?', '…', ':', ';'])
+}
+
+fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
+    if lines.len() < 2 {
+        return false;
+    }
+    let lens: Vec<usize> = lines
+        .iter()
+        .map(|&(a, b)| source[a..b].chars().count())
+        .collect();
+    let max = lens.iter().copied().max().unwrap_or(0);
+    if !(30..=120).contains(&max) {
+        return false;
+    }
+    let body = &lines[..lines.len() - 1];
+    let steady = lens[..lens.len() - 1].iter().all(|&l| l * 10 >= max * 6);
+    let ending = body
+        .iter()
+        .filter(|&&(a, b)| ends_sentence(&source[a..b]))
+        .count();
+    steady && ending * 10 <= body.len() * 3
+}
+
+/// Splits `source` into raw blocks with byte offsets.
+pub(crate) fn blocks(source: &str, kind: SourceKind) -> Vec<RawBlock> {
+    // Non-blank lines as trimmed byte spans; `None` marks a blank line.
+    let mut lines: Vec<Option<(usize, usize)>> = Vec::new();
+    let mut pos = 0;
+    for raw in source.split_inclusive('\n') {
+        let start = pos;
+        pos += raw.len();
+        let trimmed_start = raw.len() - raw.trim_start().len();
+        let t = raw.trim();
+        if t.is_empty() {
+            lines.push(None);
+        } else {
+            let a = start + trimmed_start;
+            lines.push(Some((a, a + t.len())));
+        }
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(_) = lines[i] else {
+            i += 1;
+            continue;
+        };
+        let run_start = i;
+        while i < lines.len() && lines[i].is_some() {
+            i += 1;
+        }
+        let run: Vec<(usize, usize)> = lines[run_start..i].iter().flatten().copied().collect();
+        if is_wrapped_run(&run, source) {
+            let (a, b) = (run[0].0, run[run.len() - 1].1);
+            out.push(raw_block(&source[a..b], a, b, BlockHints::default()));
+        } else {
+            for (a, b) in run {
+                out.push(line_block(source, a, b, kind));
+            }
+        }
+    }
+    out
+}
+
+fn raw_block(text: &str, a: usize, b: usize, hints: BlockHints) -> RawBlock {
+    RawBlock {
+        text: collapse_whitespace(text),
+        start_byte: a,
+        end_byte: b,
+        hints,
+    }
+}
+
+/// One line as a block; in Markdown, `#` headings and list markers are recognized and the
+/// marker is left out of the block.
+fn line_block(source: &str, a: usize, b: usize, kind: SourceKind) -> RawBlock {
+    let line = &source[a..b];
+    let mut hints = BlockHints::default();
+    let mut skip = 0;
+    if kind == SourceKind::Markdown {
+        let hashes = line.bytes().take_while(|&c| c == b'#').count();
+        if (1..=6).contains(&hashes) && line[hashes..].starts_with(' ') {
+            hints.heading = true;
+            skip = hashes + 1;
+        } else if line.starts_with("- ") || line.starts_with("* ") || line.starts_with("> ") {
+            hints.list_item = !line.starts_with('>');
+            skip = 2;
+        }
+    }
+    let body = &line[skip..];
+    let lead = body.len() - body.trim_start().len();
+    raw_block(body, a + skip + lead, b, hints)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        blocks(s, SourceKind::Text)
+            .into_iter()
+            .map(|b| b.text)
+            .collect()
+    }
+
+    #[test]
+    fn blank_line_and_line_per_paragraph_layouts() {
+        assert_eq!(
+            texts("One para.\n\nTwo para.\n"),
+            ["One para.", "Two para."]
+        );
+        assert_eq!(
+            texts("One para.\nTwo para.\nThree"),
+            ["One para.", "Two para.", "Three"]
+        );
+        assert_eq!(texts("\r\n  lead  \r\n\r\n"), ["lead"]);
+    }
+
+    #[test]
+    fn hard_wrapped_paragraphs_are_joined() {
+        let src = "The foreign ministry in Moscow said on Thursday that it\n\
+                   had accepted the credentials of the new ambassador and\n\
+                   expected trade to grow.\n\nHeadline\nBy A Writer\n";
+        assert_eq!(
+            texts(src),
+            [
+                "The foreign ministry in Moscow said on Thursday that it had accepted the credentials of the new ambassador and expected trade to grow.",
+                "Headline",
+                "By A Writer"
+            ]
+        );
+    }
+
+    #[test]
+    fn offsets_slice_back_to_the_line() {
+        let src = "  Title\n\nBody text here.\n";
+        for b in blocks(src, SourceKind::Text) {
+            assert_eq!(&src[b.start_byte..b.end_byte], b.text);
+        }
+    }
+
+    #[test]
+    fn markdown_headings_and_lists() {
+        let bs = blocks("# Title\n\n- item one\n\nText.", SourceKind::Markdown);
+        assert!(bs[0].hints.heading && bs[0].text == "Title");
+        assert!(bs[1].hints.list_item && bs[1].text == "item one");
+        assert!(!bs[2].hints.heading);
+    }
+
+    #[test]
+    fn sentence_endings() {
+        assert!(ends_sentence("He said so.\u{201d}"));
+        assert!(ends_sentence("Really?)"));
+        assert!(!ends_sentence("Share this article"));
+    }
+}
