@@ -2,6 +2,7 @@
 //! fresh temporary directory per test.
 
 mod fixtures;
+mod label;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -56,6 +56,18 @@ pub enum Command {
     Predict(PredictArgs),
     /// Show a model's metadata, classes and most heavily weighted n-grams per class.
     Inspect(InspectArgs),
+    /// Read articles (scraped .txt/.md/.html pages, or JSONL articles), find their prose
+    /// paragraphs, and label each one; summarize every article and the whole batch.
+    ///
+    /// PATH is a file, a directory (searched recursively for .txt, .md, .html, .htm and
+    /// .jsonl files), or `-` for JSON Lines articles on stdin (`{"id", "text"}` or
+    /// `{"id", "html"}`). Headings, bylines, captions, adverts, menus, share prompts,
+    /// cookie notices, author bios, comments, duplicates and non-English blocks are
+    /// skipped (see them with --keep-skipped). Output is in input order. An article that
+    /// cannot be read gives an error record and exit code 1 at the end; the run goes on.
+    ///
+    /// Example: framing label labeled-data/articles/b01-a01-moscow-recognition.txt
+    Label(LabelArgs),
 }
 
 /// Featurizer settings (shared by `train` and `cv`).
@@ -331,6 +343,48 @@ pub struct PredictArgs {
     /// Records read, labeled in parallel and flushed together.
     #[arg(long, value_name = "N", default_value_t = 2048)]
     pub batch_size: usize,
+    /// Do not print the final accounting line on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Output formats of `label`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LabelFormat {
+    /// One JSON object per paragraph (and per summary with --summary).
+    Jsonl,
+    /// Comma-separated, with a header row.
+    Csv,
+    /// A readable view of each article and its summary.
+    Table,
+    /// One JSON document with every article and the batch summary (held in memory).
+    Json,
+}
+
+/// `framing label`.
+#[derive(Debug, Args)]
+pub struct LabelArgs {
+    /// Files, directories, or `-` (JSONL articles on stdin).
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The model (default: the embedded model).
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LabelFormat::Table)]
+    pub format: LabelFormat,
+    /// Also output the skipped blocks, with `kind: "skip"` and the reason.
+    #[arg(long)]
+    pub keep_skipped: bool,
+    /// With jsonl/csv: also output a summary record per article and one for the batch.
+    #[arg(long)]
+    pub summary: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Articles read and labeled in parallel before their output is written.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub chunk: usize,
     /// Do not print the final accounting line on stderr.
     #[arg(long, short)]
     pub quiet: bool,

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         args::Command::Cv(a) => cmd::cv::run(a),
         args::Command::Predict(a) => cmd::predict::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
+        args::Command::Label(a) => cmd::label::run(a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

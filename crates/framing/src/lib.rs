@@ -54,6 +54,7 @@ pub mod eval;
 pub mod features;
 pub mod model_file;
 mod pipeline;
+pub mod summary;
 pub mod text;
 
 pub use classify::{ClassWeight, LogisticModel, LogisticParams, Solver};

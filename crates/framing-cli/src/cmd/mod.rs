@@ -3,5 +3,6 @@
 pub mod cv;
 pub mod eval;
 pub mod inspect;
+pub mod label;
 pub mod predict;
 pub mod train;

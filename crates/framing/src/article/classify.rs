@@ -462,10 +462,10 @@ fn sentence_count(text: &str) -> usize {
 fn judge(b: &Block, p: &ReaderParams) -> BlockKind {
     use SkipReason as R;
     let text = b.text.as_str();
-    let s = stats(text);
-    if s.words > p.max_words {
+    if text.split_whitespace().count() > p.max_words {
         return BlockKind::Skip(R::TooLong);
     }
+    let s = stats(text);
     if b.hints.caption {
         return BlockKind::Skip(R::Caption);
     }
@@ -506,10 +506,9 @@ fn judge(b: &Block, p: &ReaderParams) -> BlockKind {
     if b.hints.link_chars as f64 / chars as f64 >= p.max_link_density {
         return BlockKind::Skip(R::Navigation);
     }
-    if text.contains(" | ") || text.contains(" · ") || text.contains(" • ") {
-        if !ends_sentence(text) || s.function_share < p.min_function_words {
-            return BlockKind::Skip(R::Navigation);
-        }
+    let separators = text.contains(" | ") || text.contains(" · ") || text.contains(" • ");
+    if separators && (!ends_sentence(text) || s.function_share < p.min_function_words) {
+        return BlockKind::Skip(R::Navigation);
     }
     if s.words < p.min_words {
         return if !ends_sentence(text) && s.capitalized_share >= 0.5 {
@@ -562,9 +561,8 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     let mut in_comments = false;
     let mut previous = BlockKind::Prose;
     for b in blocks.iter_mut() {
-        let lower = b.text.to_lowercase();
-        let words = stats(&b.text).words;
-        if !in_comments && words <= 12 && starts_with_any(&lower, COMMENT_MARKERS) {
+        let words = b.text.split_whitespace().count();
+        if !in_comments && words <= 12 && starts_with_any(&b.text.to_lowercase(), COMMENT_MARKERS) {
             in_comments = true;
         }
         b.kind = judge(b, p);
@@ -608,7 +606,13 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     }
     // Repeats: an exact repeat of an earlier block, or a prose block contained in a longer
     // prose block (pull quotes), is a duplicate.
-    let keys: Vec<String> = blocks.iter().map(|b| dedup_key(&b.text)).collect();
+    let keys: Vec<String> = blocks
+        .iter()
+        .map(|b| match b.kind {
+            BlockKind::Skip(SkipReason::TooLong) => String::new(),
+            _ => dedup_key(&b.text),
+        })
+        .collect();
     let mut seen = std::collections::HashSet::new();
     for i in 0..blocks.len() {
         if keys[i].is_empty() {

@@ -162,12 +162,12 @@ fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
     wanted.sort_unstable();
     wanted.dedup();
     let mut map = std::collections::HashMap::with_capacity(wanted.len());
-    let mut chars = 0usize;
     let mut next = wanted.iter().peekable();
-    for (byte, _) in source
+    let ends = source
         .char_indices()
-        .chain(std::iter::once((source.len(), ' ')))
-    {
+        .map(|(b, _)| b)
+        .chain(std::iter::once(source.len()));
+    for (chars, byte) in ends.enumerate() {
         while let Some(&&w) = next.peek() {
             if w > byte {
                 break;
@@ -175,7 +175,6 @@ fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
             map.insert(w, chars);
             next.next();
         }
-        chars += 1;
     }
     raw.into_iter()
         .map(|b| Block {

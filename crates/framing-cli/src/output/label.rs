@@ -1,0 +1,383 @@
+//! `label` output: one writer per format behind [`LabelWriter`]. Records per article, in
+//! input order: a `prose` record per paragraph (`article`, `paragraph`, `start`, `end`,
+//! `text`, and per head `H`, `H_score`), `skip` records with `--keep-skipped`, an `error`
+//! record for an article that failed, and summaries.
+
+use std::io::Write;
+
+use anyhow::Result;
+use framing::article::BlockKind;
+use framing::Model;
+use serde_json::{Map, Value};
+
+use crate::args::{LabelArgs, LabelFormat};
+use crate::cmd::label::{Done, Totals};
+
+/// Writes `label` results in one format.
+pub trait LabelWriter {
+    /// Writes one article's records.
+    fn article(&mut self, model: &Model, done: &Done) -> Result<()>;
+    /// Flushes what has been written so far.
+    fn flush(&mut self) -> Result<()>;
+    /// Writes the batch summary (where the format has one) and flushes.
+    fn finish(&mut self, model: &Model, totals: &Totals) -> Result<()>;
+}
+
+/// The writer for the arguments' format.
+pub fn writer_for<'w, W: Write + 'w>(
+    a: &LabelArgs,
+    model: &Model,
+    out: W,
+) -> Box<dyn LabelWriter + 'w> {
+    match a.format {
+        LabelFormat::Jsonl => Box::new(Jsonl {
+            out,
+            keep_skipped: a.keep_skipped,
+            summary: a.summary,
+        }),
+        LabelFormat::Json => Box::new(Json {
+            out,
+            keep_skipped: a.keep_skipped,
+            articles: Vec::new(),
+        }),
+        LabelFormat::Csv => Box::new(Csv::new(out, model, a.keep_skipped)),
+        LabelFormat::Table => Box::new(Table {
+            out,
+            keep_skipped: a.keep_skipped,
+        }),
+    }
+}
+
+/// The records of one article as JSON objects (prose, and skips when asked).
+fn records(model: &Model, done: &Done, keep_skipped: bool) -> Vec<Map<String, Value>> {
+    let mut out = Vec::new();
+    let Ok(l) = &done.result else {
+        return out;
+    };
+    let mut preds = l.predictions.iter();
+    let mut paragraph = 0;
+    for b in &l.blocks {
+        let mut m = Map::new();
+        match b.kind {
+            BlockKind::Prose => {
+                let Some(p) = preds.next() else { break };
+                m.insert("kind".into(), "prose".into());
+                m.insert("article".into(), done.name.clone().into());
+                m.insert("paragraph".into(), paragraph.into());
+                m.insert("start".into(), b.start.into());
+                m.insert("end".into(), b.end.into());
+                for (h, head) in model.heads().iter().enumerate() {
+                    m.insert(head.field.clone(), model.label(h, p).into());
+                    let score = (p[h].score * 1e6).round() / 1e6;
+                    m.insert(format!("{}_score", head.field), score.into());
+                }
+                m.insert("text".into(), b.text.clone().into());
+                paragraph += 1;
+            }
+            BlockKind::Skip(reason) if keep_skipped => {
+                m.insert("kind".into(), "skip".into());
+                m.insert("article".into(), done.name.clone().into());
+                m.insert("reason".into(), reason.as_str().into());
+                m.insert("start".into(), b.start.into());
+                m.insert("end".into(), b.end.into());
+                m.insert("text".into(), b.text.clone().into());
+            }
+            BlockKind::Skip(_) => continue,
+        }
+        out.push(m);
+    }
+    out
+}
+
+fn error_record(done: &Done) -> Option<Map<String, Value>> {
+    let Err(e) = &done.result else { return None };
+    let mut m = Map::new();
+    m.insert("kind".into(), "error".into());
+    m.insert("article".into(), done.name.clone().into());
+    m.insert("error".into(), e.clone().into());
+    Some(m)
+}
+
+fn article_summary(done: &Done) -> Option<Map<String, Value>> {
+    let Ok(l) = &done.result else { return None };
+    let mut m = Map::new();
+    m.insert("kind".into(), "article".into());
+    m.insert("article".into(), done.name.clone().into());
+    m.extend(l.tally.to_json());
+    Some(m)
+}
+
+fn corpus_summary(totals: &Totals) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("kind".into(), "corpus".into());
+    m.insert("articles_read".into(), totals.read.into());
+    m.insert("articles_failed".into(), totals.failed.into());
+    m.insert("warnings".into(), totals.warnings.into());
+    m.extend(totals.tally.to_json());
+    m
+}
+
+struct Jsonl<W> {
+    out: W,
+    keep_skipped: bool,
+    summary: bool,
+}
+
+impl<W: Write> Jsonl<W> {
+    fn line(&mut self, m: &Map<String, Value>) -> Result<()> {
+        serde_json::to_writer(&mut self.out, m)?;
+        self.out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
+impl<W: Write> LabelWriter for Jsonl<W> {
+    fn article(&mut self, model: &Model, done: &Done) -> Result<()> {
+        if let Some(e) = error_record(done) {
+            return self.line(&e);
+        }
+        for r in records(model, done, self.keep_skipped) {
+            self.line(&r)?;
+        }
+        if self.summary {
+            if let Some(s) = article_summary(done) {
+                self.line(&s)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Model, totals: &Totals) -> Result<()> {
+        if self.summary {
+            self.line(&corpus_summary(totals))?;
+        }
+        self.flush()
+    }
+}
+
+struct Json<W> {
+    out: W,
+    keep_skipped: bool,
+    articles: Vec<Value>,
+}
+
+impl<W: Write> LabelWriter for Json<W> {
+    fn article(&mut self, model: &Model, done: &Done) -> Result<()> {
+        let mut m = Map::new();
+        m.insert("article".into(), done.name.clone().into());
+        match &done.result {
+            Err(e) => {
+                m.insert("error".into(), e.clone().into());
+            }
+            Ok(l) => {
+                let recs = records(model, done, self.keep_skipped);
+                let (prose, skipped): (Vec<_>, Vec<_>) =
+                    recs.into_iter().partition(|r| r["kind"] == "prose");
+                m.insert(
+                    "paragraphs".into(),
+                    prose.into_iter().map(Value::Object).collect(),
+                );
+                if self.keep_skipped {
+                    m.insert(
+                        "skipped".into(),
+                        skipped.into_iter().map(Value::Object).collect(),
+                    );
+                }
+                m.insert("summary".into(), Value::Object(l.tally.to_json()));
+            }
+        }
+        if !done.warnings.is_empty() {
+            m.insert("warnings".into(), done.warnings.clone().into());
+        }
+        self.articles.push(Value::Object(m));
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Model, totals: &Totals) -> Result<()> {
+        let mut doc = Map::new();
+        doc.insert("articles".into(), std::mem::take(&mut self.articles).into());
+        doc.insert("corpus".into(), Value::Object(corpus_summary(totals)));
+        serde_json::to_writer_pretty(&mut self.out, &doc)?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+struct Csv<W: Write> {
+    out: csv::Writer<W>,
+    keep_skipped: bool,
+    heads: Vec<String>,
+    wrote_header: bool,
+}
+
+impl<W: Write> Csv<W> {
+    fn new(out: W, model: &Model, keep_skipped: bool) -> Self {
+        Csv {
+            out: csv::Writer::from_writer(out),
+            keep_skipped,
+            heads: model.heads().iter().map(|h| h.field.clone()).collect(),
+            wrote_header: false,
+        }
+    }
+
+    fn header(&mut self) -> Result<()> {
+        if !self.wrote_header {
+            let mut h: Vec<String> = ["kind", "article", "paragraph", "start", "end", "reason"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            for head in &self.heads {
+                h.push(head.clone());
+                h.push(format!("{head}_score"));
+            }
+            h.push("text".into());
+            self.out.write_record(&h)?;
+            self.wrote_header = true;
+        }
+        Ok(())
+    }
+}
+
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+impl<W: Write> LabelWriter for Csv<W> {
+    fn article(&mut self, model: &Model, done: &Done) -> Result<()> {
+        self.header()?;
+        let mut rows = records(model, done, self.keep_skipped);
+        if let Some(mut e) = error_record(done) {
+            let msg = e.remove("error").unwrap_or(Value::Null);
+            e.insert("text".into(), msg);
+            rows.push(e);
+        }
+        for r in rows {
+            let mut row: Vec<String> = ["kind", "article", "paragraph", "start", "end", "reason"]
+                .iter()
+                .map(|k| cell(r.get(*k)))
+                .collect();
+            for head in &self.heads {
+                row.push(cell(r.get(head)));
+                row.push(cell(r.get(&format!("{head}_score"))));
+            }
+            row.push(cell(r.get("text")));
+            self.out.write_record(&row)?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Model, _: &Totals) -> Result<()> {
+        self.header()?;
+        self.flush()
+    }
+}
+
+struct Table<W> {
+    out: W,
+    keep_skipped: bool,
+}
+
+/// The first `n` characters of `s`, with an ellipsis when cut.
+fn first_chars(s: &str, n: usize) -> String {
+    let mut out: String = s.chars().take(n).collect();
+    if s.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+impl<W: Write> LabelWriter for Table<W> {
+    fn article(&mut self, model: &Model, done: &Done) -> Result<()> {
+        let l = match &done.result {
+            Err(e) => {
+                writeln!(self.out, "== {}: ERROR: {e}\n", done.name)?;
+                return Ok(());
+            }
+            Ok(l) => l,
+        };
+        writeln!(
+            self.out,
+            "== {} ({} paragraphs, {} blocks skipped)",
+            done.name, l.tally.paragraphs, l.tally.skipped
+        )?;
+        let heads: Vec<&str> = model.heads().iter().map(|h| h.field.as_str()).collect();
+        let mut header = format!("{:>4}", "#");
+        for h in &heads {
+            header.push_str(&format!("  {:<21} {:>5}", h, "p"));
+        }
+        writeln!(self.out, "{header}  text")?;
+        let mut preds = l.predictions.iter();
+        let mut i = 0;
+        for b in &l.blocks {
+            match b.kind {
+                BlockKind::Prose => {
+                    let Some(p) = preds.next() else { break };
+                    let mut line = format!("{i:>4}");
+                    for h in 0..heads.len() {
+                        line.push_str(&format!("  {:<21} {:>5.2}", model.label(h, p), p[h].score));
+                    }
+                    writeln!(self.out, "{line}  {}", first_chars(&b.text, 60))?;
+                    i += 1;
+                }
+                BlockKind::Skip(reason) if self.keep_skipped => {
+                    writeln!(
+                        self.out,
+                        "{:>4}  ({}) {}",
+                        "-",
+                        reason.as_str(),
+                        first_chars(&b.text, 70)
+                    )?;
+                }
+                BlockKind::Skip(_) => {}
+            }
+        }
+        let dominant: Vec<String> = (0..heads.len())
+            .filter_map(|h| l.tally.dominant(h).map(|d| format!("{} {d}", heads[h])))
+            .collect();
+        writeln!(self.out, "  summary: {}", l.tally.describe())?;
+        writeln!(self.out, "  dominant: {}\n", dominant.join(", "))?;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Model, totals: &Totals) -> Result<()> {
+        writeln!(
+            self.out,
+            "== all articles: {} read, {} failed; {} paragraphs labeled, {} blocks skipped",
+            totals.read, totals.failed, totals.tally.paragraphs, totals.tally.skipped
+        )?;
+        writeln!(self.out, "  summary: {}", totals.tally.describe())?;
+        let dominant: Vec<String> = totals
+            .tally
+            .heads
+            .iter()
+            .enumerate()
+            .filter_map(|(h, (f, _))| totals.tally.dominant(h).map(|d| format!("{f} {d}")))
+            .collect();
+        writeln!(self.out, "  dominant: {}", dominant.join(", "))?;
+        self.flush()
+    }
+}
