@@ -556,6 +556,9 @@ fn dedup_key(text: &str) -> String {
     out
 }
 
+/// Longest block (in normalized characters) checked for being a pull quote.
+const PULL_QUOTE_CHARS: usize = 400;
+
 /// Classifies every block of an article in place.
 pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     let mut in_comments = false;
@@ -624,7 +627,8 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
             }
             continue;
         }
-        if blocks[i].kind != BlockKind::Prose {
+        // Only blocks short enough to be a pull quote are searched for in the others.
+        if blocks[i].kind != BlockKind::Prose || keys[i].len() > PULL_QUOTE_CHARS {
             continue;
         }
         let contained = (0..blocks.len()).any(|j| {
