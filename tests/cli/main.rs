@@ -62,6 +62,16 @@ impl Dir {
         child.wait_with_output().expect("wait")
     }
 
+    /// Runs `framing predict --model MODEL INPUT`.
+    fn predict(&self, model: &Path, input: &Path) -> Output {
+        self.run(&[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ])
+    }
+
     /// Trains the fixture model and returns its path.
     fn trained(&self) -> PathBuf {
         let data = self.write("train.jsonl", fixtures::labeled_jsonl());
@@ -129,12 +139,7 @@ fn train_then_predict_jsonl_keeps_ids_order_and_count() {
          {\"text\":\"Girls remain barred from secondary school by decree.\"}\n\
          {\"id\":7,\"text\":\"\"}\n",
     );
-    let out = d.run(&[
-        "predict",
-        "--model",
-        model.to_str().unwrap(),
-        input.to_str().unwrap(),
-    ]);
+    let out = d.predict(&model, &input);
     assert_ok(&out);
     let rows = jsonl(&stdout(&out));
     assert_eq!(rows.len(), 3, "blank line is not a record");
@@ -194,12 +199,7 @@ fn predict_reports_malformed_lines_and_keeps_one_record_per_line() {
         }
     }
     let path = d.write("big.jsonl", input);
-    let out = d.run(&[
-        "predict",
-        "--model",
-        model.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
+    let out = d.predict(&model, &path);
     assert_fails(
         &out,
         1,
@@ -237,12 +237,7 @@ fn predict_rejects_non_string_text_and_invalid_utf8_per_record() {
         b"{\"text\":\"ok\"}\n{\"text\":42}\n{\"body\":\"x\"}\n{\"text\":\"\xff\"}\n[1,2]\n"
             .as_slice(),
     );
-    let out = d.run(&[
-        "predict",
-        "--model",
-        model.to_str().unwrap(),
-        path.to_str().unwrap(),
-    ]);
+    let out = d.predict(&model, &path);
     assert_fails(
         &out,
         1,
