@@ -503,6 +503,9 @@ pub struct Scratch {
     counts: Vec<u16>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
     stems: FxHashMap<Box<str>, Box<str>>,
+    /// The language `stems` holds stems of: a scratch reused with another model's stemmer
+    /// starts a fresh cache.
+    stems_language: Option<Language>,
 }
 
 /// Entries the per-thread stem cache holds before it is cleared.
@@ -725,6 +728,12 @@ fn analyze(
         if s.stemmed.len() < n {
             s.stemmed.resize(n, String::new());
         }
+        if let Some(st) = stemmer {
+            if s.stems_language != Some(st.language()) {
+                s.stems.clear();
+                s.stems_language = Some(st.language());
+            }
+        }
         let stems = &mut s.stems;
         for (slot, &(a, b)) in s.stemmed.iter_mut().zip(&s.spans) {
             slot.clear();
@@ -764,5 +773,48 @@ fn analyze(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_only(lang: Language) -> TfidfParams {
+        let mut w = BlockParams::word_default();
+        w.min_df = DfBound::Count(1);
+        TfidfParams::new()
+            .stemmer(Some(lang))
+            .word(Some(w))
+            .char(None)
+    }
+
+    /// A scratch reused with featurizers of different stemming languages must not serve one
+    /// language's cached stems to the other ("meetings": English "meet", German "meeting").
+    #[test]
+    fn scratch_shared_across_languages_does_not_leak_stems() {
+        let texts = ["meetings were held", "more meetings today"];
+        let en = words_only(Language::English).fit(&texts).unwrap();
+        let de = words_only(Language::German).fit(&texts).unwrap();
+        let fresh = de.transform_one(texts[0]);
+        let mut scratch = Scratch::default();
+        let (mut i, mut v) = (Vec::new(), Vec::new());
+        en.transform_into(texts[0], &mut scratch, &mut i, &mut v);
+        de.transform_into(texts[0], &mut scratch, &mut i, &mut v);
+        assert_eq!(fresh.row(0).indices, i.as_slice());
+        assert_eq!(fresh.row(0).values, v.as_slice());
+    }
+
+    #[test]
+    fn idf_is_stored_and_reused() {
+        let texts = ["a b", "a c", "a d"];
+        let t = words_only(Language::English).fit(&texts).unwrap();
+        let vocab = &t.blocks()[0];
+        let a = vocab.terms().iter().position(|x| x == "a").unwrap();
+        assert_eq!(vocab.idf()[a], smooth_idf(3, 3));
+        // Transforming a batch where every document has "b" does not change its weight.
+        let one = t.transform_one("a b");
+        let batch = t.transform(&["a b", "b", "b b"]);
+        assert_eq!(one.row(0), batch.row(0));
     }
 }
