@@ -70,6 +70,9 @@ struct Reader<'s> {
     dropping: usize,
     cur: Current,
     out: Vec<RawBlock>,
+    /// A `<br>` was the last thing seen (only whitespace since): a second one ends the
+    /// block, as pages that separate paragraphs with `<br><br>` intend.
+    after_br: bool,
 }
 
 impl Reader<'_> {
@@ -102,8 +105,16 @@ impl Reader<'_> {
             }
         }
         if name == "br" {
-            self.cur.text.push(' ');
+            if self.after_br {
+                self.flush();
+                self.after_br = false;
+            } else {
+                self.cur.text.push(' ');
+                self.after_br = true;
+            }
+            return;
         }
+        self.after_br = false;
         if self_closing || VOID.contains(&name.as_str()) {
             return;
         }
@@ -143,6 +154,7 @@ impl Reader<'_> {
             self.cur.text.push(' ');
             return;
         }
+        self.after_br = false;
         if self.cur.start.is_none() {
             self.cur.start = Some(start + lead);
         }
@@ -173,6 +185,7 @@ pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
         dropping: 0,
         cur: Current::default(),
         out: Vec::new(),
+        after_br: false,
     };
     for token in Tokenizer::new_with_emitter(source, emitter) {
         let Ok(token) = token;
@@ -221,6 +234,17 @@ mod tests {
         // Offsets point at the visible text in the source.
         assert!(src[bs[1].start_byte..bs[1].end_byte].starts_with("Kabul&rsquo;s"));
         assert!(src[bs[1].start_byte..bs[1].end_byte].ends_with("line."));
+    }
+
+    #[test]
+    fn double_breaks_separate_paragraphs() {
+        let src =
+            "<div>First paragraph here.<br><br>\n<br/>Second one, with a<br>line break.</div>";
+        let texts: Vec<String> = blocks(src).into_iter().map(|b| b.text).collect();
+        assert_eq!(
+            texts,
+            ["First paragraph here.", "Second one, with a line break."]
+        );
     }
 
     #[test]
