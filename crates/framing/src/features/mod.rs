@@ -1,6 +1,7 @@
 //! The feature stages: n-grams ([`ngrams`]), TF-IDF weighting with a stored vocabulary
 //! ([`tfidf`]) and the sparse matrices they produce ([`sparse`]).
 
+pub mod index;
 pub mod ngrams;
 pub mod sparse;
 pub mod tfidf;

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use super::index::HashIndex;
 use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
 use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
@@ -421,7 +422,7 @@ pub struct Vocabulary {
     kind: NgramKind,
     terms: Vec<String>,
     idf: Vec<f32>,
-    index: FxHashMap<u64, u32>,
+    index: HashIndex,
 }
 
 impl Vocabulary {
@@ -447,15 +448,11 @@ impl Vocabulary {
                 problem: format!("idf value {bad} is not a positive finite number"),
             });
         }
-        let mut index = FxHashMap::with_capacity_and_hasher(terms.len(), Default::default());
-        for (i, t) in terms.iter().enumerate() {
-            if index.insert(ngram_hash(kind, t), i as u32).is_some() {
-                return Err(Error::InvalidParam {
-                    name: "vocabulary",
-                    problem: format!("duplicate {kind:?} n-gram {t:?}"),
-                });
-            }
-        }
+        let hashes: Vec<u64> = terms.iter().map(|t| ngram_hash(kind, t)).collect();
+        let index = HashIndex::new(&hashes).map_err(|i| Error::InvalidParam {
+            name: "vocabulary",
+            problem: format!("duplicate {kind:?} n-gram {:?}", terms[i]),
+        })?;
         Ok(Vocabulary {
             kind,
             terms,
@@ -499,6 +496,10 @@ pub struct Scratch {
     stemmed: Vec<String>,
     ngrams: NgramScratch,
     ids: [Vec<u32>; 2],
+    /// The n-gram hashes of the row being built, per block, before lookup.
+    hashes: [Vec<u64>; 2],
+    /// First-probe buffer of [`HashIndex::lookup_all`].
+    probes: Vec<u64>,
     /// Per-feature occurrence counts of the row being built (all zero between rows).
     counts: Vec<u16>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
@@ -630,23 +631,28 @@ impl Tfidf {
         if counts.len() < self.n_features {
             counts.resize(self.n_features, 0);
         }
-        let blocks = &self.blocks;
-        let offsets = &self.offsets;
+        let mut hashes = std::mem::take(&mut scratch.hashes);
+        hashes.iter_mut().for_each(Vec::clear);
         analyze(
             &self.params,
             self.stemmer.as_ref(),
             text,
             scratch,
-            |b, h, _| {
-                if let Some(&id) = blocks[b].index.get(&h) {
-                    let c = &mut counts[(offsets[b] + id) as usize];
+            |b, h, _| hashes[b].push(h),
+        );
+        for (b, hs) in hashes.iter().enumerate().take(self.blocks.len()) {
+            let offset = self.offsets[b];
+            let ids = &mut per_block[b];
+            self.blocks[b]
+                .index
+                .lookup_all(hs, &mut scratch.probes, |id| {
+                    let c = &mut counts[(offset + id) as usize];
                     if *c == 0 {
-                        per_block[b].push(id);
+                        ids.push(id);
                     }
                     *c = c.saturating_add(1);
-                }
-            },
-        );
+                });
+        }
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
             let vocab = &self.blocks[b];
             let (sublinear, weight) = match vocab.kind {
@@ -677,6 +683,7 @@ impl Tfidf {
         }
         scratch.ids = per_block;
         scratch.counts = counts;
+        scratch.hashes = hashes;
     }
 
     /// Featurizes one text into a new single-row matrix.

@@ -1,0 +1,132 @@
+//! The vocabulary's hash index: n-gram hash → feature id, tuned for the hot path.
+//!
+//! Open addressing with linear probing over one `u64` per slot: the high 32 bits of the
+//! n-gram's hash as a fingerprint, the low 32 bits the feature id (the slot is chosen by the
+//! hash's low bits, so a match checks 32 + log2(slots) bits of the 64-bit hash). One probe
+//! is one memory load, and [`HashIndex::lookup_all`] issues the first probe of every
+//! n-gram of a document before resolving any, so the cache misses overlap.
+
+const EMPTY: u64 = u64::MAX;
+
+/// A fixed hash → id map.
+#[derive(Debug, Clone)]
+pub struct HashIndex {
+    mask: usize,
+    slots: Vec<u64>,
+}
+
+impl HashIndex {
+    /// Builds the index of `hashes` (id = position). Returns the position of the first
+    /// repeated hash, if any.
+    pub fn new(hashes: &[u64]) -> Result<HashIndex, usize> {
+        let cap = (hashes.len() * 2).next_power_of_two().max(16);
+        let mut index = HashIndex {
+            mask: cap - 1,
+            slots: vec![EMPTY; cap],
+        };
+        for (id, &h) in hashes.iter().enumerate() {
+            let mut i = h as usize & index.mask;
+            loop {
+                let e = index.slots[i];
+                if e == EMPTY {
+                    index.slots[i] = (h & !0xffff_ffff) | id as u64;
+                    break;
+                }
+                if e >> 32 == h >> 32 {
+                    return Err(id);
+                }
+                i = (i + 1) & index.mask;
+            }
+        }
+        Ok(index)
+    }
+
+    /// The id of `h`, if present.
+    #[inline]
+    pub fn get(&self, h: u64) -> Option<u32> {
+        let mut i = h as usize & self.mask;
+        loop {
+            let e = self.slots[i];
+            if e == EMPTY {
+                return None;
+            }
+            if e >> 32 == h >> 32 {
+                return Some(e as u32);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Calls `f(id)` for every hash of `hashes` that is present, in order. `first` is a
+    /// reusable buffer.
+    pub fn lookup_all(&self, hashes: &[u64], first: &mut Vec<u64>, mut f: impl FnMut(u32)) {
+        // Pass 1: independent loads of every first probe (the CPU overlaps the misses).
+        first.clear();
+        first.extend(hashes.iter().map(|&h| self.slots[h as usize & self.mask]));
+        // Pass 2: resolve; further probes are mostly in the same cache line.
+        for (&h, &e) in hashes.iter().zip(first.iter()) {
+            if e == EMPTY {
+                continue;
+            }
+            if e >> 32 == h >> 32 {
+                f(e as u32);
+            } else if let Some(id) = self.get_from((h as usize + 1) & self.mask, h) {
+                f(id);
+            }
+        }
+    }
+
+    fn get_from(&self, mut i: usize, h: u64) -> Option<u32> {
+        loop {
+            let e = self.slots[i];
+            if e == EMPTY {
+                return None;
+            }
+            if e >> 32 == h >> 32 {
+                return Some(e as u32);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mix(i: u64) -> u64 {
+        let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        x ^= x >> 29;
+        x.wrapping_mul(0xBF58_476D_1CE4_E5B9)
+    }
+
+    #[test]
+    fn finds_every_key_and_no_other() {
+        let keys: Vec<u64> = (0..5000).map(mix).collect();
+        let index = HashIndex::new(&keys).unwrap();
+        for (id, &k) in keys.iter().enumerate() {
+            assert_eq!(index.get(k), Some(id as u32));
+        }
+        for i in 5000..20000 {
+            assert_eq!(index.get(mix(i)), None);
+        }
+        let probe: Vec<u64> = (4990..5010).map(mix).collect();
+        let mut got = Vec::new();
+        index.lookup_all(&probe, &mut Vec::new(), |id| got.push(id));
+        assert_eq!(got, (4990..5000).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn colliding_low_bits_probe_on() {
+        // Same slot (low bits), different fingerprints.
+        let keys = [1u64 << 40 | 5, 2u64 << 40 | 5, 3u64 << 40 | 5];
+        let index = HashIndex::new(&keys).unwrap();
+        assert_eq!(index.get(keys[2]), Some(2));
+        assert_eq!(index.get(4u64 << 40 | 5), None);
+    }
+
+    #[test]
+    fn repeated_hashes_are_reported() {
+        assert_eq!(HashIndex::new(&[7, 9, 7]).unwrap_err(), 2);
+    }
+}
