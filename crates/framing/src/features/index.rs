@@ -44,17 +44,7 @@ impl HashIndex {
     /// The id of `h`, if present.
     #[inline]
     pub fn get(&self, h: u64) -> Option<u32> {
-        let mut i = h as usize & self.mask;
-        loop {
-            let e = self.slots[i];
-            if e == EMPTY {
-                return None;
-            }
-            if e >> 32 == h >> 32 {
-                return Some(e as u32);
-            }
-            i = (i + 1) & self.mask;
-        }
+        self.get_from(h as usize & self.mask, h)
     }
 
     /// Calls `f(id)` for every hash of `hashes` that is present, in order. `first` is a
@@ -76,6 +66,8 @@ impl HashIndex {
         }
     }
 
+    /// Probes for `h` from slot `i` on.
+    #[inline]
     fn get_from(&self, mut i: usize, h: u64) -> Option<u32> {
         loop {
             let e = self.slots[i];
