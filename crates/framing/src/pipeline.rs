@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{argmax, LogisticModel, LogisticParams, LogisticValidParams};
+use crate::classify::{argmax, softmax, LogisticModel, LogisticParams, LogisticValidParams};
 use crate::data::{DataFile, LabeledData};
 use crate::error::{Error, Result};
 use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
@@ -249,11 +249,8 @@ impl Model {
         self.head_offsets
             .windows(2)
             .map(|span| {
-                let scores = &z[span[0]..span[1]];
-                let m = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
-                let mut probs: Vec<f64> = scores.iter().map(|&s| (s as f64 - m).exp()).collect();
-                let sum: f64 = probs.iter().sum();
-                probs.iter_mut().for_each(|p| *p /= sum);
+                let mut probs: Vec<f64> = z[span[0]..span[1]].iter().map(|&s| s as f64).collect();
+                softmax(&mut probs);
                 let class = argmax(&probs);
                 HeadPrediction {
                     class,

@@ -6,6 +6,6 @@ mod model;
 mod params;
 mod sparse_lbfgs;
 
-pub use model::{argmax, LogisticHeader, LogisticModel};
+pub use model::{argmax, softmax, LogisticHeader, LogisticModel};
 pub use params::{ClassWeight, LogisticParams, LogisticValidParams, Solver};
 pub use sparse_lbfgs::FitInfo;

@@ -146,15 +146,7 @@ impl LogisticModel {
                 *p += v as f64 * *w as f64;
             }
         }
-        let m = probs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut sum = 0.0;
-        for p in probs.iter_mut() {
-            *p = (*p - m).exp();
-            sum += *p;
-        }
-        for p in probs.iter_mut() {
-            *p /= sum;
-        }
+        softmax(probs);
     }
 
     /// Class probabilities for every row: `n_rows × n_classes`, row-major.
@@ -171,6 +163,19 @@ impl LogisticModel {
     pub fn predict_indices(&self, x: &CsrMatrix) -> Vec<usize> {
         let k = self.classes.len();
         self.predict_proba(x).chunks(k).map(argmax).collect()
+    }
+}
+
+/// Turns scores into probabilities in place (numerically stable softmax).
+pub fn softmax(v: &mut [f64]) {
+    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut sum = 0.0;
+    for p in v.iter_mut() {
+        *p = (*p - m).exp();
+        sum += *p;
+    }
+    for p in v.iter_mut() {
+        *p /= sum;
     }
 }
 
