@@ -1,6 +1,7 @@
 //! Integration tests: run the real `framing` binary on small fixture files written into a
 //! fresh temporary directory per test.
 
+mod adversarial;
 mod fixtures;
 mod label;
 

@@ -65,6 +65,8 @@ pub fn parse_json_line(line: &[u8], position: &Position) -> Result<Option<Map<St
         )
     })?;
     let text = text.strip_suffix('\r').unwrap_or(text);
+    // A byte-order mark (usually at the start of a file) is not part of the record.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Ok(None);
     }

@@ -187,14 +187,25 @@ fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
         .collect()
 }
 
-/// Collapses runs of whitespace to one space and trims.
+/// Invisible format characters (zero-width, bidi controls, BOM, soft hyphen): dropped from
+/// block text so they cannot hide a sentence's end or split a word.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Collapses runs of whitespace to one space, drops invisible format characters, trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
-        if !out.is_empty() {
+        let start = out.len();
+        if start > 0 {
             out.push(' ');
         }
-        out.push_str(w);
+        out.extend(w.chars().filter(|&c| !is_invisible(c)));
+        if out.len() == start + usize::from(start > 0) {
+            out.truncate(start);
+        }
     }
     out
 }

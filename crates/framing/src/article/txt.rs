@@ -38,12 +38,35 @@ fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
     steady && ending * 10 <= body.len() * 3
 }
 
+/// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac files).
+fn split_lines(source: &str) -> impl Iterator<Item = &str> + '_ {
+    let bytes = source.as_bytes();
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
+        }
+        let mut i = start;
+        while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+            i += 1;
+        }
+        let end = match bytes.get(i) {
+            None => i,
+            Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(_) => i + 1,
+        };
+        let line = &source[start..end];
+        start = end;
+        Some(line)
+    })
+}
+
 /// Splits `source` into raw blocks with byte offsets.
 pub(crate) fn blocks(source: &str, kind: SourceKind) -> Vec<RawBlock> {
     // Non-blank lines as trimmed byte spans; `None` marks a blank line.
     let mut lines: Vec<Option<(usize, usize)>> = Vec::new();
     let mut pos = 0;
-    for raw in source.split_inclusive('\n') {
+    for raw in split_lines(source) {
         let start = pos;
         pos += raw.len();
         let trimmed_start = raw.len() - raw.trim_start().len();
@@ -131,6 +154,7 @@ mod tests {
             ["One para.", "Two para.", "Three"]
         );
         assert_eq!(texts("\r\n  lead  \r\n\r\n"), ["lead"]);
+        assert_eq!(texts("One.\rTwo.\r\rThree."), ["One.", "Two.", "Three."]);
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! Hostile inputs, table-driven: each case states what must happen (a correct result or a
+//! clear error), and none may panic. Sizes are scaled so the debug-build suite stays fast;
+//! the full-size variants are run against the release binary in the benchmarks' notes.
+
+use super::{jsonl, stderr, stdout, Dir};
+
+struct Case {
+    name: &'static str,
+    input: Vec<u8>,
+    /// Expected exit code.
+    code: i32,
+    /// Expected number of output records.
+    records: usize,
+    /// Fragments stderr must contain.
+    stderr_has: &'static [&'static str],
+}
+
+fn line(text: &str) -> String {
+    format!("{}\n", serde_json::json!({ "text": text }))
+}
+
+fn predict_cases() -> Vec<Case> {
+    let nested = format!(
+        "{{\"text\":\"x\",\"deep\":{}{}}}\n",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    vec![
+        Case {
+            name: "long JSON string (1 MB)",
+            input: line(&"recognition ".repeat(90_000)).into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "100,000 copies of one word",
+            input: line(&"kabul ".repeat(100_000)).into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "only punctuation",
+            input: line("!!! ... ??? --- ;;; «»").into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "zero-width and bidi controls",
+            input: line("Kab\u{200b}ul\u{202e} recognizes\u{2066} trade\u{feff}").into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "mixed scripts",
+            input: line("Москва 承认 طالبان recognition 2025").into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "escaped NUL",
+            input: line("nul\u{0}inside").into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "empty text",
+            input: line("").into_bytes(),
+            code: 0,
+            records: 1,
+            stderr_has: &[],
+        },
+        Case {
+            name: "UTF-8 BOM and CRLF",
+            input: format!(
+                "\u{feff}{}\r\n{}\r\n",
+                line("first").trim_end(),
+                line("second").trim_end()
+            )
+            .into_bytes(),
+            code: 0,
+            records: 2,
+            stderr_has: &[],
+        },
+        Case {
+            name: "deeply nested JSON",
+            input: nested.into_bytes(),
+            code: 1,
+            records: 1,
+            stderr_has: &["recursion limit"],
+        },
+        Case {
+            name: "duplicate ids",
+            input: "{\"id\":1,\"text\":\"a\"}\n{\"id\":1,\"text\":\"b\"}\n".into(),
+            code: 0,
+            records: 2,
+            stderr_has: &[],
+        },
+        Case {
+            name: "20,000 tiny paragraphs",
+            input: (0..20_000)
+                .map(|i| line(&format!("p{i}")))
+                .collect::<String>()
+                .into_bytes(),
+            code: 0,
+            records: 20_000,
+            stderr_has: &[],
+        },
+        Case {
+            name: "raw NUL and invalid UTF-8 in plain-text mode",
+            input: b"plain\x00text\nbad \xff byte\n".to_vec(),
+            code: 1,
+            records: 2,
+            stderr_has: &["in.jsonl:2: invalid UTF-8"],
+        },
+    ]
+}
+
+#[test]
+fn hostile_predict_inputs() {
+    let d = Dir::new();
+    let model = d.trained();
+    for case in predict_cases() {
+        let input = d.write("in.jsonl", &case.input);
+        let mut args = vec![
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ];
+        if case.name.contains("plain-text") {
+            args.extend(["--input-format", "text"]);
+        }
+        let out = d.run(&args);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{}: panic\n{err}", case.name);
+        assert_eq!(out.status.code(), Some(case.code), "{}: {err}", case.name);
+        assert_eq!(jsonl(&stdout(&out)).len(), case.records, "{}", case.name);
+        for s in case.stderr_has {
+            assert!(err.contains(s), "{}: stderr lacks {s:?}:\n{err}", case.name);
+        }
+    }
+}
+
+#[test]
+fn hostile_articles() {
+    let d = Dir::new();
+    let prose = "Russia became the first country to formally recognise the Taliban government, a step officials said would open the way to trade and security cooperation with Kabul.";
+    let cases: Vec<(&str, Vec<u8>, i32, usize)> = vec![
+        (
+            "lone-cr.txt",
+            format!("Title\r{prose}\r\r{prose} Again.\r").into_bytes(),
+            0,
+            2,
+        ),
+        ("bom.txt", format!("\u{feff}{prose}\n").into_bytes(), 0, 1),
+        (
+            "bidi.txt",
+            format!("\u{202e}{prose}\u{202c}\n").into_bytes(),
+            0,
+            1,
+        ),
+        ("nul.txt", format!("{prose}\0\n").into_bytes(), 1, 0),
+        (
+            "deep.html",
+            format!(
+                "{}<p>{prose}</p>{}",
+                "<div>".repeat(50_000),
+                "</div>".repeat(50_000)
+            )
+            .into_bytes(),
+            0,
+            1,
+        ),
+        (
+            "unclosed.html",
+            format!("<p>{prose}<p>{prose} More.<div><span><a href=x>").into_bytes(),
+            0,
+            2,
+        ),
+        (
+            "tiny.txt",
+            (0..100_000)
+                .map(|i| format!("w{i}\n"))
+                .collect::<String>()
+                .into_bytes(),
+            0,
+            0,
+        ),
+        (
+            "mixed.txt",
+            format!(
+                "{prose}\n\nМосква признала правительство талибов первой из всех стран мира.\n"
+            )
+            .into_bytes(),
+            0,
+            1,
+        ),
+    ];
+    for (name, bytes, code, prose_records) in cases {
+        let p = d.write(name, &bytes);
+        let out = d.run(&["label", p.to_str().unwrap(), "--format", "jsonl"]);
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{name}: panic\n{err}");
+        assert_eq!(out.status.code(), Some(code), "{name}: {err}");
+        let rows = jsonl(&stdout(&out));
+        let prose_rows = rows.iter().filter(|r| r["kind"] == "prose").count();
+        assert_eq!(prose_rows, prose_records, "{name}: {rows:?}");
+        assert!(
+            err.contains("1 articles read"),
+            "{name}: accounting missing:\n{err}"
+        );
+    }
+}
