@@ -509,6 +509,9 @@ pub struct Scratch {
     stems_language: Option<Language>,
 }
 
+/// N-gram hashes gathered before their vocabulary lookups run (bounds memory per text).
+const LOOKUP_BATCH: usize = 4096;
+
 /// Entries the per-thread stem cache holds before it is cleared.
 const STEM_CACHE_LIMIT: usize = 1 << 16;
 
@@ -633,26 +636,37 @@ impl Tfidf {
         }
         let mut hashes = std::mem::take(&mut scratch.hashes);
         hashes.iter_mut().for_each(Vec::clear);
+        let mut probes = std::mem::take(&mut scratch.probes);
+        // Hashes are looked up in batches of at most LOOKUP_BATCH, so memory stays bounded
+        // however long the text.
+        let mut lookup = |b: usize, hs: &mut Vec<u64>, probes: &mut Vec<u64>| {
+            let offset = self.offsets[b];
+            let ids = &mut per_block[b];
+            self.blocks[b].index.lookup_all(hs, probes, |id| {
+                let c = &mut counts[(offset + id) as usize];
+                if *c == 0 {
+                    ids.push(id);
+                }
+                *c = c.saturating_add(1);
+            });
+            hs.clear();
+        };
         analyze(
             &self.params,
             self.stemmer.as_ref(),
             text,
             scratch,
-            |b, h, _| hashes[b].push(h),
+            |b, h, _| {
+                hashes[b].push(h);
+                if hashes[b].len() >= LOOKUP_BATCH {
+                    lookup(b, &mut hashes[b], &mut probes);
+                }
+            },
         );
-        for (b, hs) in hashes.iter().enumerate().take(self.blocks.len()) {
-            let offset = self.offsets[b];
-            let ids = &mut per_block[b];
-            self.blocks[b]
-                .index
-                .lookup_all(hs, &mut scratch.probes, |id| {
-                    let c = &mut counts[(offset + id) as usize];
-                    if *c == 0 {
-                        ids.push(id);
-                    }
-                    *c = c.saturating_add(1);
-                });
+        for (b, hs) in hashes.iter_mut().enumerate().take(self.blocks.len()) {
+            lookup(b, hs, &mut probes);
         }
+        scratch.probes = probes;
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
             let vocab = &self.blocks[b];
             let (sublinear, weight) = match vocab.kind {
