@@ -162,7 +162,7 @@ fn line_per_paragraph_markdown_and_html_inputs() {
 fn jsonl_articles_from_stdin_and_bad_records() {
     let d = Dir::new();
     let input = format!(
-        "{}\n{}\n{{\"id\": 3, \"text\": 5}}\nnot json\n{}\n",
+        "{}\n{}\n{{\"id\": 3, \"text\": 5}}\nnot json\n{}\n\u{feff}\n\u{a0}\n",
         serde_json::json!({"id": "t1", "text": format!("{P1}\n\n{P2}")}),
         serde_json::json!({"id": "h1", "html": format!("<p>{P3}</p><p>Advertisement</p>")}),
         serde_json::json!({"id": "e1", "text": "   "}),

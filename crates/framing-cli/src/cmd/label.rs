@@ -109,7 +109,10 @@ impl Jobs {
                     Ok(0) => self.lines = None,
                     Ok(_) => {
                         *line += 1;
-                        if self.buf.iter().all(u8::is_ascii_whitespace) {
+                        let blank = String::from_utf8_lossy(&self.buf)
+                            .trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+                            .is_empty();
+                        if blank {
                             continue;
                         }
                         return Some(jsonl_job(source, *line, &self.buf));
@@ -156,7 +159,12 @@ fn jsonl_job(source: &str, line: u64, bytes: &[u8]) -> Job {
     let fallback = format!("{source}:{line}");
     let fields = match parse_json_line(bytes, &pos) {
         Ok(Some(f)) => f,
-        Ok(None) => unreachable!("blank lines are skipped before"),
+        Ok(None) => {
+            return Job::Inline {
+                name: fallback,
+                content: Err("blank record".into()),
+            }
+        }
         Err(framing::Error::Input { problem, .. }) => {
             return Job::Inline {
                 name: fallback,

@@ -107,7 +107,14 @@ impl<'a> Objective<'a> {
         let k = if K == 0 { self.k } else { K };
         let d = self.d;
         let n = self.x.n_rows();
-        let theta = theta.as_slice().expect("Array1 built by us is contiguous");
+        let owned;
+        let theta = match theta.as_slice() {
+            Some(t) => t,
+            None => {
+                owned = theta.to_vec();
+                &owned
+            }
+        };
         let (w, b) = theta.split_at(d * k);
         // Forward: per-row loss and residuals.
         let mut r = vec![0.0f64; n * k];
