@@ -148,6 +148,26 @@ fn hostile_predict_inputs() {
 }
 
 #[test]
+fn bom_on_stdin_is_still_json_lines() {
+    let d = Dir::new();
+    let model = d.trained();
+    let input = "\u{feff}{\"id\":\"a\",\"text\":\"first\"}\n{\"id\":\"b\",\"text\":\"second\"}\n";
+    let out = d.run_stdin(&["predict", "--model", model.to_str().unwrap()], input);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows = jsonl(&stdout(&out));
+    assert_eq!(rows.len(), 2);
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        ids,
+        ["a", "b"],
+        "records read as JSON Lines despite the BOM"
+    );
+}
+
+#[test]
 fn hostile_articles() {
     let d = Dir::new();
     let prose = "Russia became the first country to formally recognise the Taliban government, a step officials said would open the way to trade and security cooperation with Kabul.";

@@ -88,7 +88,8 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
             continue;
         }
         let mode = *mode.get_or_insert_with(|| {
-            if buf.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+            let body = buf.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&buf);
+            if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
                 Mode::Jsonl
             } else {
                 Mode::Text
