@@ -129,6 +129,15 @@ impl Error {
         }
     }
 
+    /// The problem in words, without the position of an [`Error::Input`] (for callers that
+    /// report the position their own way).
+    pub fn into_problem(self) -> String {
+        match self {
+            Error::Input { problem, .. } => problem,
+            other => other.to_string(),
+        }
+    }
+
     /// The position of a bad record, when the error is about one.
     pub fn position(&self) -> Option<&Position> {
         match self {

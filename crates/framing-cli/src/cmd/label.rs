@@ -165,16 +165,10 @@ fn jsonl_job(source: &str, line: u64, bytes: &[u8]) -> Job {
                 content: Err("blank record".into()),
             }
         }
-        Err(framing::Error::Input { problem, .. }) => {
-            return Job::Inline {
-                name: fallback,
-                content: Err(problem),
-            }
-        }
         Err(e) => {
             return Job::Inline {
                 name: fallback,
-                content: Err(e.to_string()),
+                content: Err(e.into_problem()),
             }
         }
     };

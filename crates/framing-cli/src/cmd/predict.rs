@@ -148,16 +148,12 @@ fn parse(
                 path: None,
                 line: line_no,
             };
-            let strip = |e: framing::Error| match e {
-                framing::Error::Input { problem, .. } => problem,
-                other => other.to_string(),
-            };
             match parse_json_line(line, &pos) {
                 Ok(Some(fields)) => {
                     let id = fields.get(id_field).cloned().unwrap_or(fallback_id);
                     let text = text_value(&fields, text_field, &pos)
                         .map(str::to_string)
-                        .map_err(strip);
+                        .map_err(framing::Error::into_problem);
                     Item { id, text }
                 }
                 Ok(None) => Item {
@@ -166,7 +162,7 @@ fn parse(
                 },
                 Err(e) => Item {
                     id: fallback_id,
-                    text: Err(strip(e)),
+                    text: Err(e.into_problem()),
                 },
             }
         }

@@ -459,13 +459,13 @@ fn sentence_count(text: &str) -> usize {
         .max(1)
 }
 
-fn judge(b: &Block, p: &ReaderParams) -> BlockKind {
+/// Judges one block on its own; `s` is `None` for a block over `max_words`.
+fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     use SkipReason as R;
     let text = b.text.as_str();
-    if text.split_whitespace().count() > p.max_words {
+    let Some(s) = s else {
         return BlockKind::Skip(R::TooLong);
-    }
-    let s = stats(text);
+    };
     if b.hints.caption {
         return BlockKind::Skip(R::Caption);
     }
@@ -563,12 +563,16 @@ const PULL_QUOTE_CHARS: usize = 400;
 pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     let mut in_comments = false;
     let mut previous = BlockKind::Prose;
+    // Each block's word count as `stats` counts words (computed once; 0 when too long).
+    let mut core_words = Vec::with_capacity(blocks.len());
     for b in blocks.iter_mut() {
         let words = b.text.split_whitespace().count();
         if !in_comments && words <= 12 && starts_with_any(&b.text.to_lowercase(), COMMENT_MARKERS) {
             in_comments = true;
         }
-        b.kind = judge(b, p);
+        let s = (words <= p.max_words).then(|| stats(&b.text));
+        core_words.push(s.as_ref().map_or(0, |s| s.words));
+        b.kind = judge(b, s.as_ref(), p);
         // In a comment section, short blocks and blocks under an author or date line are
         // reader comments (a "Leave a comment" button can also sit mid-article).
         if in_comments
@@ -587,9 +591,9 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     }
     // Author bios close articles: a bio-shaped block with at most one prose block after it.
     let mut prose_after = 0;
-    for b in blocks.iter_mut().rev() {
+    for (b, &words) in blocks.iter_mut().zip(&core_words).rev() {
         if b.kind == BlockKind::Prose {
-            if prose_after <= 1 && is_bio(&b.text, stats(&b.text).words) {
+            if prose_after <= 1 && is_bio(&b.text, words) {
                 b.kind = BlockKind::Skip(SkipReason::Boilerplate);
             } else {
                 prose_after += 1;
@@ -599,7 +603,8 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     // Standfirsts and decks: before the first full paragraph, short prose-like blocks.
     if let Some(first) = blocks
         .iter()
-        .position(|b| b.kind == BlockKind::Prose && stats(&b.text).words >= p.lead_words)
+        .zip(&core_words)
+        .position(|(b, &words)| b.kind == BlockKind::Prose && words >= p.lead_words)
     {
         for b in blocks[..first].iter_mut() {
             if b.kind == BlockKind::Prose {

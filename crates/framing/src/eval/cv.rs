@@ -121,6 +121,24 @@ pub fn grouped_folds<S: AsRef<str>, G: AsRef<str>>(
     Ok(fold)
 }
 
+/// The (train rows, test rows) of each non-empty fold: grouped when the data carry groups,
+/// else stratified by the first head's labels.
+fn splits(data: &LabeledData, k: usize, seed: u64) -> Result<Vec<(Vec<usize>, Vec<usize>)>> {
+    let strat = &data.labels[0];
+    let fold = match &data.groups {
+        Some(g) => grouped_folds(strat, g, k, seed)?,
+        None => stratified_folds(strat, k, seed)?,
+    };
+    Ok((0..k)
+        .map(|f| {
+            let (test, train): (Vec<usize>, Vec<usize>) =
+                (0..data.len()).partition(|&i| fold[i] == f);
+            (train, test)
+        })
+        .filter(|(_, test)| !test.is_empty())
+        .collect())
+}
+
 /// One fold's headline numbers for one head.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldScore {
@@ -181,20 +199,10 @@ pub fn cross_validate(
     seed: u64,
 ) -> Result<CvReport> {
     data.check_trainable()?;
-    let strat = &data.labels[0];
-    let fold = match &data.groups {
-        Some(g) => grouped_folds(strat, g, k, seed)?,
-        None => stratified_folds(strat, k, seed)?,
-    };
     let n_heads = data.heads.len();
     let mut predictions = vec![vec![String::new(); data.len()]; n_heads];
     let mut fold_scores: Vec<Vec<FoldScore>> = vec![Vec::new(); n_heads];
-    for f in 0..k {
-        let train: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
-        let test: Vec<usize> = (0..data.len()).filter(|&i| fold[i] == f).collect();
-        if test.is_empty() {
-            continue;
-        }
+    for (train, test) in splits(data, k, seed)? {
         let model = Model::fit(&data.subset(&train), features, classifier)?;
         let texts: Vec<&str> = test.iter().map(|&i| data.texts[i].as_str()).collect();
         let preds = model.predict(&texts);
@@ -287,20 +295,10 @@ pub fn select_c(
             problem: "empty grid".into(),
         });
     }
-    let strat = &data.labels[0];
-    let fold = match &data.groups {
-        Some(g) => grouped_folds(strat, g, k, seed)?,
-        None => stratified_folds(strat, k, seed)?,
-    };
     let n_heads = data.heads.len();
     // predictions[h][g][i]
     let mut predictions = vec![vec![String::new(); data.len()]; n_heads * grid.len()];
-    for f in 0..k {
-        let train: Vec<usize> = (0..data.len()).filter(|&i| fold[i] != f).collect();
-        let test: Vec<usize> = (0..data.len()).filter(|&i| fold[i] == f).collect();
-        if test.is_empty() {
-            continue;
-        }
+    for (train, test) in splits(data, k, seed)? {
         let train_texts: Vec<&str> = train.iter().map(|&i| data.texts[i].as_str()).collect();
         let test_texts: Vec<&str> = test.iter().map(|&i| data.texts[i].as_str()).collect();
         let tfidf = features.fit(&train_texts)?;

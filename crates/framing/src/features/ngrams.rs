@@ -147,33 +147,28 @@ pub fn char_wb_ngrams(
     padded.push(' ');
     padded.push_str(word);
     padded.push(' ');
-    if padded.is_ascii() {
-        // Bytes are characters: slice windows directly.
-        let n_chars = padded.len();
-        for n in range.min..=range.max {
-            if n >= n_chars {
-                f(ngram_hash(NgramKind::Char, padded), padded);
-                break;
-            }
-            for start in 0..=(n_chars - n) {
-                let s = &padded[start..start + n];
-                f(ngram_hash(NgramKind::Char, s), s);
-            }
-        }
-        return;
-    }
+    // Character boundaries; for ASCII (the common case) bytes are characters and none are
+    // computed.
+    let ascii = padded.is_ascii();
     let bounds = &mut scratch.bounds;
     bounds.clear();
-    bounds.extend(padded.char_indices().map(|(i, _)| i));
-    bounds.push(padded.len());
-    let n_chars = bounds.len() - 1;
+    if !ascii {
+        bounds.extend(padded.char_indices().map(|(i, _)| i));
+        bounds.push(padded.len());
+    }
+    let at = |i: usize| if ascii { i } else { bounds[i] };
+    let n_chars = if ascii {
+        padded.len()
+    } else {
+        bounds.len() - 1
+    };
     for n in range.min..=range.max {
         if n >= n_chars {
             f(ngram_hash(NgramKind::Char, padded), padded);
             break;
         }
         for start in 0..=(n_chars - n) {
-            let s = &padded[bounds[start]..bounds[start + n]];
+            let s = &padded[at(start)..at(start + n)];
             f(ngram_hash(NgramKind::Char, s), s);
         }
     }
