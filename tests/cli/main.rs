@@ -2,6 +2,7 @@
 //! fresh temporary directory per test.
 
 mod adversarial;
+mod faults;
 mod fixtures;
 mod label;
 
@@ -517,23 +518,6 @@ fn bad_model_files_are_clear_errors() {
     }
     let out = d.run_stdin(&["predict", "--model", "missing.model"], "text\n");
     assert_fails(&out, 2, &["missing.model"]);
-}
-
-#[test]
-fn train_keeps_the_previous_model_when_the_write_fails() {
-    let d = Dir::new();
-    let data = d.write("train.jsonl", fixtures::labeled_jsonl());
-    let target = Path::new("no-such-dir/m.model");
-    let out = d.run(&[
-        "train",
-        "--data",
-        data.to_str().unwrap(),
-        "--out",
-        target.to_str().unwrap(),
-        "--min-df",
-        "1",
-    ]);
-    assert_fails(&out, 2, &["writing the model to no-such-dir/m.model"]);
 }
 
 #[test]

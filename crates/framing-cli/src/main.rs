@@ -2,11 +2,13 @@
 //!
 //! `main` parses the arguments, runs one subcommand, and turns the outcome into the exit
 //! code: 0 on success, 1 when some input records failed (each reported), 2 on an error
-//! that stopped the command. A closed output pipe ends the program quietly with 0.
+//! that stopped the command, 130 when Ctrl-C stopped a batch command (see [`interrupt`]).
+//! A closed output pipe ends the program quietly with 0.
 
 mod args;
 mod cmd;
 mod config;
+mod interrupt;
 mod output;
 
 use std::process::ExitCode;
@@ -19,10 +21,18 @@ pub enum Outcome {
     Ok,
     /// The command finished, but some records failed (already reported on stderr).
     SomeFailed,
+    /// Ctrl-C stopped the command at a record boundary (its accounting says where).
+    Interrupted,
 }
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    if matches!(
+        cli.command,
+        args::Command::Predict(_) | args::Command::Label(_)
+    ) {
+        interrupt::install();
+    }
     let result = match cli.command {
         args::Command::Train(a) => cmd::train::run(a),
         args::Command::Eval(a) => cmd::eval::run(a),
@@ -34,6 +44,7 @@ fn main() -> ExitCode {
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::SomeFailed) => ExitCode::from(1),
+        Ok(Outcome::Interrupted) => ExitCode::from(interrupt::EXIT_CODE),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("framing: error: {e:#}");

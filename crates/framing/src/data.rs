@@ -145,22 +145,34 @@ fn read_delimited(path: &Path, bytes: &[u8], fmt: DataFormat) -> Result<Vec<Row>
                 .map_err(|_| Error::input(pos(path, 1), "invalid UTF-8 in the header row"))
         })
         .collect::<Result<_>>()?;
+    // The csv crate counts only `\n` as a line end, but ends records at a lone `\r` too;
+    // line numbers come from byte offsets so that old-Mac files name the right line.
+    let starts = line_starts(bytes);
+    // A record's position can point at the line end before it (csv ends a record at the
+    // `\r` of `\r\n`), so skip line ends first.
+    let line_of = |byte: u64| {
+        let mut b = byte as usize;
+        while matches!(bytes.get(b), Some(b'\r' | b'\n')) {
+            b += 1;
+        }
+        starts.partition_point(|&s| s <= b) as u64
+    };
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
-        let line = reader.position().line();
+        let line = line_of(reader.position().byte());
         match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(line);
+                let line = e.position().map(|p| line_of(p.byte())).unwrap_or(line);
                 return Err(Error::input(
                     pos(path, line),
                     format!("malformed record: {e}"),
                 ));
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(line);
+        let line = record.position().map(|p| line_of(p.byte())).unwrap_or(line);
         let mut fields = Map::new();
         for (h, v) in headers.iter().zip(record.iter()) {
             let v = std::str::from_utf8(v).map_err(|_| {
@@ -174,6 +186,17 @@ fn read_delimited(path: &Path, bytes: &[u8], fmt: DataFormat) -> Result<Vec<Row>
         });
     }
     Ok(rows)
+}
+
+/// Byte offsets where lines start; a line ends at `\n`, `\r\n` or a lone `\r`.
+fn line_starts(bytes: &[u8]) -> Vec<usize> {
+    let mut starts = vec![0];
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            starts.push(i + 1);
+        }
+    }
+    starts
 }
 
 /// What to read from labeled rows.
@@ -354,6 +377,20 @@ pub fn load_labeled(paths: &[PathBuf], spec: &DataSpec) -> Result<LabeledData> {
         });
         rows.extend(r);
     }
+    let first = paths.first().cloned().unwrap_or_default();
+    let mut data = labeled_from_rows(rows, &first, spec)?;
+    data.files = files;
+    Ok(data)
+}
+
+/// Builds labeled data from parsed rows (of files whose first is `first_path`, named in
+/// errors): picks the heads per `spec`, and checks every row has a string text and a label
+/// for every head. [`LabeledData::files`] is left empty.
+pub fn labeled_from_rows(
+    rows: Vec<Row>,
+    first_path: &Path,
+    spec: &DataSpec,
+) -> Result<LabeledData> {
     let heads: Vec<String> = match &spec.labels {
         Some(l) if !l.is_empty() => l.clone(),
         _ => {
@@ -364,7 +401,7 @@ pub fn load_labeled(paths: &[PathBuf], spec: &DataSpec) -> Result<LabeledData> {
                 .collect();
             if present.is_empty() {
                 return Err(Error::InputFile {
-                    path: paths.first().cloned().unwrap_or_default(),
+                    path: first_path.to_path_buf(),
                     problem: format!(
                         "no label field: the data has neither {}; name one with --label FIELD",
                         DEFAULT_HEADS.join(" nor ")
@@ -378,7 +415,6 @@ pub fn load_labeled(paths: &[PathBuf], spec: &DataSpec) -> Result<LabeledData> {
         heads: heads.clone(),
         labels: vec![Vec::with_capacity(rows.len()); heads.len()],
         groups: spec.group_field.as_ref().map(|_| Vec::new()),
-        files,
         ..Default::default()
     };
     for row in rows {
@@ -420,6 +456,22 @@ mod tests {
 
     fn err(paths: &[PathBuf], spec: &DataSpec) -> String {
         load_labeled(paths, spec).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn csv_line_numbers_follow_every_line_end() {
+        // Found by fuzzing: records after `\r\n` or a lone `\r` were given the wrong line.
+        for (sep, name) in [("\n", "a.csv"), ("\r\n", "b.csv"), ("\r", "c.csv")] {
+            let text = ["text,frame", "one,a", "two,b", "", "three,c"].join(sep);
+            let rows = parse_rows(Path::new(name), text.as_bytes()).unwrap();
+            let lines: Vec<u64> = rows.iter().map(|r| r.position.line).collect();
+            assert_eq!(lines, [2, 3, 5], "line ends {sep:?}");
+            let bad = ["text,frame", "one,a", "\"unclosed,b"].join(sep);
+            let e = parse_rows(Path::new(name), format!("{bad}{sep}x,y\"z").as_bytes());
+            if let Err(e) = e {
+                assert!(e.to_string().contains(name), "{e}");
+            }
+        }
     }
 
     #[test]

@@ -46,6 +46,19 @@ pub enum Error {
         problem: String,
     },
 
+    /// Writing a file atomically failed (disk full, permissions, …); whatever was at
+    /// `path` before is untouched.
+    #[error(
+        "cannot write {}: {source} (nothing was replaced: any previous file at that path is unchanged)",
+        path.display()
+    )]
+    AtomicWrite {
+        /// The file that was to be written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// An I/O error while reading or writing `path`.
     #[error("{}: {source}", path.display())]
     Io {

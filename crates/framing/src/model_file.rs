@@ -327,9 +327,12 @@ impl<'a> Reader<'a> {
 }
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
+///
+/// On any failure (disk full, no permission, …) the temporary file is removed and the error
+/// is [`Error::AtomicWrite`]: a previous file at `path` is left exactly as it was.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source: std::io::Error, p: &Path| Error::Io {
-        path: p.to_path_buf(),
+    let io = |source: std::io::Error, _: &Path| Error::AtomicWrite {
+        path: path.to_path_buf(),
         source,
     };
     let dir = match path.parent() {

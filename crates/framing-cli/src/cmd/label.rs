@@ -6,7 +6,7 @@
 //! split and labeled in parallel, then written in input order, so memory holds one chunk.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read};
+use std::io::{self, BufRead, BufReader, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -19,7 +19,8 @@ use serde_json::Value;
 
 use crate::args::LabelArgs;
 use crate::output::label::writer_for;
-use crate::{config, Outcome};
+use crate::output::RecordBuffer;
+use crate::{config, interrupt, Outcome};
 
 /// Largest article read (bytes); a larger file gives an error record.
 const MAX_ARTICLE_BYTES: u64 = 64 << 20;
@@ -285,7 +286,7 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
     } else {
         None
     };
-    let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let out = RecordBuffer::new(io::stdout().lock());
     let mut writer = writer_for(&a, &model, out);
     let mut totals = Totals {
         read: 0,
@@ -300,9 +301,14 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
         buf: Vec::new(),
     };
     let chunk = a.chunk.max(1);
+    let mut interrupted = false;
     loop {
         let mut batch = Vec::with_capacity(chunk);
         while batch.len() < chunk {
+            if interrupt::requested() {
+                interrupted = true;
+                break;
+            }
             match jobs.next_job() {
                 Some(j) => batch.push(j),
                 None => break,
@@ -343,13 +349,16 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
         bar.finish_and_clear();
     }
     writer.finish(&model, &totals)?;
-    if !a.quiet || totals.failed > 0 {
+    if !a.quiet || totals.failed > 0 || interrupted {
         eprintln!(
-            "framing label: {} articles read, {} failed, {} warnings; {} paragraphs labeled, {} blocks skipped",
+            "framing label: {}{} articles read, {} failed, {} warnings; {} paragraphs labeled, {} blocks skipped",
+            if interrupted { "interrupted: " } else { "" },
             totals.read, totals.failed, totals.warnings, totals.tally.paragraphs, totals.tally.skipped
         );
     }
-    Ok(if totals.failed > 0 {
+    Ok(if interrupted {
+        Outcome::Interrupted
+    } else if totals.failed > 0 {
         Outcome::SomeFailed
     } else {
         Outcome::Ok

@@ -3,7 +3,7 @@
 //! it works as a `RDD.pipe` filter). Memory is bounded by the batch size.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter};
+use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -12,8 +12,8 @@ use framing::{Model, Position};
 use serde_json::Value;
 
 use crate::args::{InputFormat, PredictArgs};
-use crate::output::{writer_for, IdValue, RecordWriter};
-use crate::{config, Outcome};
+use crate::output::{writer_for, IdValue, RecordBuffer, RecordWriter};
+use crate::{config, interrupt, Outcome};
 
 /// One input record: its id and its text, or why it could not be read.
 struct Item {
@@ -64,7 +64,7 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
         InputFormat::Auto if stdin => None,
         InputFormat::Auto => mode_from_path(&a.input),
     };
-    let out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let out = RecordBuffer::new(io::stdout().lock());
     let mut w = writer_for(a.format, out, a.probs);
     w.begin(&model)?;
     let mut tally = Tally::default();
@@ -72,7 +72,12 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
     let mut batch: Vec<Item> = Vec::with_capacity(batch_size);
     let mut buf = Vec::new();
     let mut line_no: u64 = 0;
+    let mut interrupted = false;
     loop {
+        if interrupt::requested() {
+            interrupted = true;
+            break;
+        }
         buf.clear();
         let n = reader
             .read_until(b'\n', &mut buf)
@@ -108,15 +113,22 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
         }
     }
     write_batch(&model, &mut batch, w.as_mut(), &mut tally)?;
-    if !a.quiet || tally.failed > 0 {
+    if !a.quiet || tally.failed > 0 || interrupted {
         eprintln!(
-            "framing predict: {} records read, {} labeled, {} failed",
+            "framing predict: {}{} records read, {} labeled, {} failed",
+            if interrupted {
+                format!("interrupted after line {line_no}: ")
+            } else {
+                String::new()
+            },
             tally.read,
             tally.written - tally.failed,
             tally.failed
         );
     }
-    Ok(if tally.failed > 0 {
+    Ok(if interrupted {
+        Outcome::Interrupted
+    } else if tally.failed > 0 {
         Outcome::SomeFailed
     } else {
         Outcome::Ok

@@ -507,6 +507,19 @@ pub struct Scratch {
     /// The language `stems` holds stems of: a scratch reused with another model's stemmer
     /// starts a fresh cache.
     stems_language: Option<Language>,
+    /// Byte spans of the chunks character n-grams are cut from.
+    chunks: Vec<(usize, usize)>,
+    /// Character features of chunks seen before: the chunk's 64-bit hash → range of
+    /// `char_ids` holding the block-local ids of its n-grams found in the vocabulary
+    /// (repeats kept, for counts). Words repeat within and across paragraphs, so most chunks
+    /// skip n-gram hashing and lookup. Keys are hashes, not strings (no pointer to chase):
+    /// the vocabulary index itself already identifies n-grams by hash.
+    char_cache: FxHashMap<u64, (u32, u32)>,
+    /// The ids `char_cache` points into.
+    char_ids: Vec<u32>,
+    /// The featurizer `char_cache` belongs to ([`Tfidf`]'s `id`): a scratch used with
+    /// another featurizer starts a fresh cache.
+    char_owner: u64,
 }
 
 /// N-gram hashes gathered before their vocabulary lookups run (bounds memory per text).
@@ -514,6 +527,15 @@ const LOOKUP_BATCH: usize = 4096;
 
 /// Entries the per-thread stem cache holds before it is cleared.
 const STEM_CACHE_LIMIT: usize = 1 << 16;
+
+/// Chunks the per-thread character-feature cache holds before it is cleared.
+const CHAR_CACHE_LIMIT: usize = 1 << 16;
+
+/// Ids the per-thread character-feature cache holds before it is cleared (16 MB).
+const CHAR_IDS_LIMIT: usize = 1 << 22;
+
+/// Source of [`Tfidf`] ids; 0 is never issued, so a fresh [`Scratch`] owns no cache.
+static NEXT_TFIDF_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The text stages bound together for fitting: owns the stemmer.
 struct Analyzer<'p> {
@@ -530,7 +552,7 @@ impl<'p> Analyzer<'p> {
     }
 
     fn analyze(&self, text: &str, s: &mut Scratch, f: impl FnMut(usize, u64, &str)) {
-        analyze(self.params, self.stemmer.as_ref(), text, s, f)
+        analyze(self.params, self.stemmer.as_ref(), text, s, true, f)
     }
 }
 
@@ -542,6 +564,8 @@ pub struct Tfidf {
     blocks: Vec<Vocabulary>,
     offsets: Vec<u32>,
     n_features: usize,
+    /// Identifies this featurizer's vocabulary to per-thread caches in [`Scratch`].
+    id: u64,
 }
 
 impl Clone for Tfidf {
@@ -552,6 +576,8 @@ impl Clone for Tfidf {
             blocks: self.blocks.clone(),
             offsets: self.offsets.clone(),
             n_features: self.n_features,
+            // Same vocabulary, so caches may be shared.
+            id: self.id,
         }
     }
 }
@@ -587,6 +613,7 @@ impl Tfidf {
             blocks,
             offsets,
             n_features: total,
+            id: NEXT_TFIDF_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -656,6 +683,7 @@ impl Tfidf {
             self.stemmer.as_ref(),
             text,
             scratch,
+            false,
             |b, h, _| {
                 hashes[b].push(h);
                 if hashes[b].len() >= LOOKUP_BATCH {
@@ -667,6 +695,51 @@ impl Tfidf {
             lookup(b, hs, &mut probes);
         }
         scratch.probes = probes;
+        if let Some(cp) = &self.params.char {
+            // Character n-grams, per chunk, through the per-thread cache.
+            let b = self.blocks.len() - 1;
+            if scratch.char_owner != self.id {
+                scratch.char_cache.clear();
+                scratch.char_ids.clear();
+                scratch.char_owner = self.id;
+            }
+            char_chunks(&self.params, scratch);
+            let offset = self.offsets[b];
+            let vocab = &self.blocks[b];
+            let ids = &mut per_block[b];
+            for &(a, z) in &scratch.chunks {
+                let chunk = &scratch.normalized[a..z];
+                let key = ngram_hash(NgramKind::Char, chunk);
+                let (start, len) = match scratch.char_cache.get(&key) {
+                    Some(&r) => r,
+                    None => {
+                        if scratch.char_cache.len() >= CHAR_CACHE_LIMIT
+                            || scratch.char_ids.len() >= CHAR_IDS_LIMIT
+                        {
+                            scratch.char_cache.clear();
+                            scratch.char_ids.clear();
+                        }
+                        let start = scratch.char_ids.len();
+                        let found = &mut scratch.char_ids;
+                        char_wb_ngrams(chunk, cp.ngram_range, &mut scratch.ngrams, |h, _| {
+                            if let Some(id) = vocab.index.get(h) {
+                                found.push(id);
+                            }
+                        });
+                        let r = (start as u32, (found.len() - start) as u32);
+                        scratch.char_cache.insert(key, r);
+                        r
+                    }
+                };
+                for &id in &scratch.char_ids[start as usize..(start + len) as usize] {
+                    let c = &mut counts[(offset + id) as usize];
+                    if *c == 0 {
+                        ids.push(id);
+                    }
+                    *c = c.saturating_add(1);
+                }
+            }
+        }
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
             let vocab = &self.blocks[b];
             let (sublinear, weight) = match vocab.kind {
@@ -735,6 +808,7 @@ fn analyze(
     stemmer: Option<&Stemmer>,
     text: &str,
     s: &mut Scratch,
+    chars: bool,
     mut f: impl FnMut(usize, u64, &str),
 ) {
     p.normalizer.normalize_into(text, &mut s.normalized);
@@ -779,20 +853,31 @@ fn analyze(
         });
         block += 1;
     }
-    if let Some(cp) = &p.char {
-        match p.char_source {
-            CharSource::Words => {
-                for &(a, b) in &s.spans {
-                    char_wb_ngrams(&norm[a..b], cp.ngram_range, &mut s.ngrams, |h, t| {
-                        f(block, h, t)
-                    });
-                }
-            }
-            CharSource::Whitespace => {
-                for chunk in norm.split_whitespace() {
-                    char_wb_ngrams(chunk, cp.ngram_range, &mut s.ngrams, |h, t| f(block, h, t));
-                }
-            }
+    if let (Some(cp), true) = (&p.char, chars) {
+        char_chunks(p, s);
+        for &(a, b) in &s.chunks {
+            char_wb_ngrams(
+                &s.normalized[a..b],
+                cp.ngram_range,
+                &mut s.ngrams,
+                |h, t| f(block, h, t),
+            );
+        }
+    }
+}
+
+/// Fills `s.chunks` with the spans of `s.normalized` that character n-grams are cut from:
+/// the tokens (`s.spans`) or the whitespace-separated chunks.
+fn char_chunks(p: &TfidfValidParams, s: &mut Scratch) {
+    s.chunks.clear();
+    match p.char_source {
+        CharSource::Words => s.chunks.extend_from_slice(&s.spans),
+        CharSource::Whitespace => {
+            let base = s.normalized.as_ptr() as usize;
+            s.chunks.extend(s.normalized.split_whitespace().map(|w| {
+                let a = w.as_ptr() as usize - base;
+                (a, a + w.len())
+            }));
         }
     }
 }
