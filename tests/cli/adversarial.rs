@@ -237,3 +237,116 @@ fn hostile_articles() {
         );
     }
 }
+
+/// Runs framing under GNU time when it is installed; returns the output and the peak RSS
+/// in MB (0 when unknown).
+fn run_measured(
+    d: &Dir,
+    args: &[&str],
+    stdin: Option<&std::path::Path>,
+) -> (std::process::Output, u64) {
+    let time = std::path::Path::new("/usr/bin/time");
+    let rss_file = d.path("rss.txt");
+    let mut cmd = if time.exists() {
+        let mut c = std::process::Command::new(time);
+        c.args(["-f", "%M", "-o", rss_file.to_str().unwrap()])
+            .arg(env!("CARGO_BIN_EXE_framing"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_framing"))
+    };
+    cmd.args(args).current_dir(d.path(""));
+    if let Some(p) = stdin {
+        cmd.stdin(std::fs::File::open(p).unwrap());
+    }
+    let out = cmd.output().unwrap();
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|s| s.trim().lines().last().and_then(|l| l.parse::<u64>().ok()))
+        .map_or(0, |kb| kb / 1024);
+    (out, rss)
+}
+
+/// The full-size hostile inputs of the robustness brief: each gives the right number of
+/// records, no panic, and memory far below the input's size times any constant that
+/// would matter (bounded: the featurizer looks n-grams up in fixed-size batches, readers
+/// stream).
+#[test]
+fn full_size_hostile_inputs_stay_bounded() {
+    let d = Dir::new();
+    let model = d.trained();
+    let model = model.to_str().unwrap();
+    let word = "recognition ";
+    // A 50 MB single line, as plain text to `predict` (one paragraph, one record) and as
+    // an article to `label` (too long to be a paragraph: skipped, not lost).
+    let big = d.write("big.txt", word.repeat(50 * (1 << 20) / word.len()));
+    let (out, rss) = run_measured(
+        &d,
+        &[
+            "predict",
+            "--model",
+            model,
+            "big.txt",
+            "--input-format",
+            "text",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(jsonl(&stdout(&out)).len(), 1);
+    assert!(rss < 1024, "predict on a 50 MB line peaked at {rss} MB");
+    let (out, rss) = run_measured(
+        &d,
+        &[
+            "label",
+            "--model",
+            model,
+            "big.txt",
+            "--format",
+            "jsonl",
+            "--keep-skipped",
+        ],
+        None,
+    );
+    let err = stderr(&out);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(err.contains("1 articles read"), "{err}");
+    assert!(rss < 1024, "label on a 50 MB line peaked at {rss} MB");
+    drop(big);
+
+    // One million tiny paragraphs, one per line: one million records, in order.
+    let tiny: String = (0..1_000_000).map(|i| format!("w{i}\n")).collect();
+    d.write("tiny.txt", tiny);
+    let (out, rss) = run_measured(
+        &d,
+        &["predict", "--model", model, "tiny.txt", "--format", "csv"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().count(),
+        1_000_001,
+        "header + one row per paragraph"
+    );
+    assert!(text.lines().last().unwrap().starts_with("999999,"));
+    assert!(stderr(&out).contains("1000000 records read, 1000000 labeled, 0 failed"));
+    assert!(rss < 512, "1M tiny paragraphs peaked at {rss} MB");
+
+    // A JSON Lines record with a 10 MB string, between two ordinary records, on stdin.
+    let mut input = String::from("{\"id\": \"a\", \"text\": \"wheat\"}\n");
+    input.push_str(&format!(
+        "{{\"id\": \"big\", \"text\": \"{}\"}}\n",
+        word.repeat(10 * (1 << 20) / word.len())
+    ));
+    input.push_str("{\"id\": \"c\", \"text\": \"fuel\"}\n");
+    let p = d.write("big.jsonl", input);
+    let (out, rss) = run_measured(&d, &["predict", "--model", model, "-"], Some(&p));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = jsonl(&stdout(&out))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["a", "big", "c"]);
+    assert!(rss < 512, "a 10 MB record peaked at {rss} MB");
+}

@@ -13,6 +13,7 @@ use linfa::ParamGuard;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use xxhash_rust::xxh3::xxh3_64;
 
 use super::index::HashIndex;
 use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
@@ -503,7 +504,11 @@ pub struct Scratch {
     /// Per-feature occurrence counts of the row being built (all zero between rows).
     counts: Vec<u16>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
-    stems: FxHashMap<Box<str>, Box<str>>,
+    /// Keyed by the word's 64-bit hash (no key string to chase); values are byte ranges of
+    /// `stem_text`.
+    stems: FxHashMap<u64, (u32, u32)>,
+    /// The cached stems, back to back.
+    stem_text: String,
     /// The language `stems` holds stems of: a scratch reused with another model's stemmer
     /// starts a fresh cache.
     stems_language: Option<Language>,
@@ -826,25 +831,32 @@ fn analyze(
         if let Some(st) = stemmer {
             if s.stems_language != Some(st.language()) {
                 s.stems.clear();
+                s.stem_text.clear();
                 s.stems_language = Some(st.language());
             }
         }
-        let stems = &mut s.stems;
+        let (stems, stem_text) = (&mut s.stems, &mut s.stem_text);
         for (slot, &(a, b)) in s.stemmed.iter_mut().zip(&s.spans) {
             slot.clear();
             let word = &norm[a..b];
             match stemmer {
-                Some(st) => match stems.get(word) {
-                    Some(stem) => slot.push_str(stem),
-                    None => {
-                        let stem = st.stem(word);
-                        slot.push_str(&stem);
-                        if stems.len() >= STEM_CACHE_LIMIT {
-                            stems.clear();
+                Some(st) => {
+                    let key = xxh3_64(word.as_bytes());
+                    match stems.get(&key) {
+                        Some(&(x, y)) => slot.push_str(&stem_text[x as usize..y as usize]),
+                        None => {
+                            let stem = st.stem(word);
+                            slot.push_str(&stem);
+                            if stems.len() >= STEM_CACHE_LIMIT || stem_text.len() >= 1 << 24 {
+                                stems.clear();
+                                stem_text.clear();
+                            }
+                            let x = stem_text.len();
+                            stem_text.push_str(&stem);
+                            stems.insert(key, (x as u32, stem_text.len() as u32));
                         }
-                        stems.insert(word.into(), stem.into());
                     }
-                },
+                }
                 None => slot.push_str(word),
             }
         }
