@@ -536,8 +536,9 @@ const STEM_CACHE_LIMIT: usize = 1 << 16;
 /// Chunks the per-thread character-feature cache holds before it is cleared.
 const CHAR_CACHE_LIMIT: usize = 1 << 16;
 
-/// Ids the per-thread character-feature cache holds before it is cleared (16 MB).
-const CHAR_IDS_LIMIT: usize = 1 << 22;
+/// Ids the per-thread character-feature cache holds before it is cleared (4 MB; about what
+/// `CHAR_CACHE_LIMIT` chunks of news text need, so memory stops growing once it is full).
+const CHAR_IDS_LIMIT: usize = 1 << 20;
 
 /// Source of [`Tfidf`] ids; 0 is never issued, so a fresh [`Scratch`] owns no cache.
 static NEXT_TFIDF_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -847,7 +848,7 @@ fn analyze(
                         None => {
                             let stem = st.stem(word);
                             slot.push_str(&stem);
-                            if stems.len() >= STEM_CACHE_LIMIT || stem_text.len() >= 1 << 24 {
+                            if stems.len() >= STEM_CACHE_LIMIT || stem_text.len() >= 1 << 20 {
                                 stems.clear();
                                 stem_text.clear();
                             }
