@@ -64,10 +64,16 @@ fn write_model_seeds() {
     let d = root().join("fuzz/seeds/model_file");
     fs::create_dir_all(&d).unwrap();
     let base = checks::small_model_bytes();
+    use checks::HEADER_LEN_AT;
     let with = |mode: u8, payload: &[u8]| [&[mode][..], payload].concat();
     fs::write(d.join("whole"), with(0, base)).unwrap();
-    let header_len = u64::from_le_bytes(base[18..26].try_into().unwrap()) as usize;
-    fs::write(d.join("header"), with(2, &base[26..26 + header_len])).unwrap();
+    let header_len =
+        u64::from_le_bytes(base[HEADER_LEN_AT..HEADER_LEN_AT + 8].try_into().unwrap()) as usize;
+    fs::write(
+        d.join("header"),
+        with(2, &base[HEADER_LEN_AT + 8..HEADER_LEN_AT + 8 + header_len]),
+    )
+    .unwrap();
     // Edits: flip a byte in the header, one in the vocabulary, one in the weights; then cut
     // 1/16 off the end.
     let mut edits = Vec::new();

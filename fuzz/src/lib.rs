@@ -77,6 +77,9 @@ pub fn small_model() -> &'static Model {
     })
 }
 
+/// Where a model file's header length sits: after the magic and the `u32` version.
+pub const HEADER_LEN_AT: usize = framing::model_file::MAGIC.len() + 4;
+
 /// The small model's file bytes.
 pub fn small_model_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
@@ -362,11 +365,13 @@ pub fn check_model_file(data: &[u8]) {
             }
         }
         _ => {
-            let header_len = u64::from_le_bytes(base[18..26].try_into().unwrap()) as usize;
-            let mut b = base[..18].to_vec();
+            let header_len =
+                u64::from_le_bytes(base[HEADER_LEN_AT..HEADER_LEN_AT + 8].try_into().unwrap())
+                    as usize;
+            let mut b = base[..HEADER_LEN_AT].to_vec();
             b.extend_from_slice(&(payload.len() as u64).to_le_bytes());
             b.extend_from_slice(payload);
-            b.extend_from_slice(&base[26 + header_len..base.len() - 8]);
+            b.extend_from_slice(&base[HEADER_LEN_AT + 8 + header_len..base.len() - 8]);
             b.extend_from_slice(&[0; 8]);
             reseal(&mut b);
             (b, false)

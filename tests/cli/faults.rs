@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -64,21 +64,14 @@ fn a_failed_model_write_keeps_the_previous_model() {
 fn sigint_stops_predict_at_a_record_boundary() {
     let d = Dir::new();
     let model = d.trained();
-    let mut child = d
-        .cmd()
-        .args([
-            "predict",
-            "--model",
-            model.to_str().unwrap(),
-            "--batch-size",
-            "50",
-            "-",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = d.spawn(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--batch-size",
+        "50",
+        "-",
+    ]);
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
@@ -160,14 +153,7 @@ fn sigint_stops_predict_at_a_record_boundary() {
 fn sigint_while_blocked_on_input_exits_within_the_grace_period() {
     let d = Dir::new();
     let model = d.trained();
-    let mut child = d
-        .cmd()
-        .args(["predict", "--model", model.to_str().unwrap(), "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = d.spawn(&["predict", "--model", model.to_str().unwrap(), "-"]);
     let _stdin = child.stdin.take().unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let started = Instant::now();

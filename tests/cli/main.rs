@@ -44,16 +44,20 @@ impl Dir {
         self.cmd().args(args).output().expect("run framing")
     }
 
-    fn run_stdin(&self, args: &[&str], input: &str) -> Output {
-        use std::io::Write;
-        let mut child = self
-            .cmd()
+    /// Starts framing with stdin, stdout and stderr all piped.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
+        self.cmd()
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("spawn framing");
+            .expect("spawn framing")
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = self.spawn(args);
         // The command may exit before reading its input (e.g. on a bad model): a closed
         // pipe here is not the test's concern.
         let _ = child

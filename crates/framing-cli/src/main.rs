@@ -25,6 +25,19 @@ pub enum Outcome {
     Interrupted,
 }
 
+impl Outcome {
+    /// How a batch command ended: interrupted first, then whether any record failed.
+    pub fn of_batch(interrupted: bool, failed: u64) -> Outcome {
+        if interrupted {
+            Outcome::Interrupted
+        } else if failed > 0 {
+            Outcome::SomeFailed
+        } else {
+            Outcome::Ok
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     if matches!(

@@ -356,11 +356,5 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
             totals.read, totals.failed, totals.warnings, totals.tally.paragraphs, totals.tally.skipped
         );
     }
-    Ok(if interrupted {
-        Outcome::Interrupted
-    } else if totals.failed > 0 {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Ok
-    })
+    Ok(Outcome::of_batch(interrupted, totals.failed))
 }

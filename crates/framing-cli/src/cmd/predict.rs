@@ -126,13 +126,7 @@ pub fn run(a: PredictArgs) -> Result<Outcome> {
             tally.failed
         );
     }
-    Ok(if interrupted {
-        Outcome::Interrupted
-    } else if tally.failed > 0 {
-        Outcome::SomeFailed
-    } else {
-        Outcome::Ok
-    })
+    Ok(Outcome::of_batch(interrupted, tally.failed))
 }
 
 fn parse(
