@@ -158,7 +158,9 @@ pub struct ClassifierArgs {
     /// Maximum optimizer iterations.
     #[arg(long, value_name = "N", default_value_t = 300)]
     pub max_iter: u64,
-    /// Stop when the gradient norm falls below this.
+    /// Convergence tolerance. The sparse solver stops, as scikit-learn's lbfgs does, once
+    /// every component of the (per-sample) gradient is within TOL; the linfa solver once the
+    /// gradient's L2 norm is.
     #[arg(long, value_name = "TOL", default_value_t = 1e-4)]
     pub tol: f64,
 }

@@ -47,7 +47,10 @@ pub struct LogisticValidParams {
     pub class_weight: ClassWeight,
     /// Maximum L-BFGS iterations. Default `300`.
     pub max_iter: u64,
-    /// Stop when the gradient's L2 norm falls below this. Default `1e-4`.
+    /// Convergence tolerance. Default `1e-4`. [`Solver::Sparse`] stops by scikit-learn's
+    /// lbfgs rule: every component of the gradient of the per-sample objective within `tol`
+    /// (or a relative change in the objective below `64·ε`). [`Solver::Linfa`] passes it to
+    /// linfa-logistic, which compares the gradient's L2 norm.
     pub tol: f64,
     /// The optimizer. Default [`Solver::Sparse`].
     pub solver: Solver,
@@ -106,7 +109,7 @@ impl LogisticParams {
         self
     }
 
-    /// Sets the gradient-norm tolerance (`> 0`). Default `1e-4`.
+    /// Sets the convergence tolerance (`> 0`; see [`LogisticValidParams::tol`]). Default `1e-4`.
     pub fn tol(mut self, tol: f64) -> Self {
         self.0.tol = tol;
         self

@@ -61,6 +61,28 @@ impl CsrMatrix {
             .extend(other.indptr[1..].iter().map(|&p| p + base));
     }
 
+    /// The rows of `parts`, in order, in one matrix with `n_cols` columns. Each part is
+    /// freed as soon as it is copied, so memory peaks near one copy of the rows, not two.
+    pub fn concat(n_cols: usize, parts: Vec<CsrMatrix>) -> CsrMatrix {
+        let nnz = parts.iter().map(CsrMatrix::nnz).sum();
+        let rows = parts.iter().map(CsrMatrix::n_rows).sum::<usize>();
+        let mut out = CsrMatrix::new(n_cols);
+        out.indices.reserve_exact(nnz);
+        out.values.reserve_exact(nnz);
+        out.indptr.reserve_exact(rows);
+        for p in parts {
+            out.append(&p);
+        }
+        out
+    }
+
+    /// Releases spare capacity (rows are pushed into growing buffers).
+    pub fn shrink_to_fit(&mut self) {
+        self.indices.shrink_to_fit();
+        self.values.shrink_to_fit();
+        self.indptr.shrink_to_fit();
+    }
+
     /// Number of rows.
     pub fn n_rows(&self) -> usize {
         self.indptr.len() - 1

@@ -796,14 +796,11 @@ impl Tfidf {
                     self.transform_into(t.as_ref(), &mut scratch, &mut idx, &mut val);
                     m.push_row(&idx, &val);
                 }
+                m.shrink_to_fit();
                 m
             })
             .collect();
-        let mut out = CsrMatrix::new(self.n_features);
-        for p in &parts {
-            out.append(p);
-        }
-        out
+        CsrMatrix::concat(self.n_features, parts)
     }
 }
 
