@@ -106,11 +106,10 @@ fn predict(c: &mut Criterion) {
     g.throughput(Throughput::Elements(data.len() as u64));
     g.bench_function("paragraphs-one-thread", |b| {
         let mut s = Scratch::default();
-        let (mut i, mut v) = (Vec::new(), Vec::new());
         b.iter(|| {
             data.texts
                 .iter()
-                .map(|t| model.predict_one_with(t, &mut s, &mut i, &mut v)[0].class)
+                .map(|t| model.predict_one_with(t, &mut s)[0].class)
                 .sum::<usize>()
         })
     });

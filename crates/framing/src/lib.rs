@@ -52,6 +52,7 @@ pub mod data;
 mod error;
 pub mod eval;
 pub mod features;
+mod hint;
 pub mod model_file;
 mod pipeline;
 pub mod summary;

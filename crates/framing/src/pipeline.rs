@@ -11,6 +11,10 @@ use crate::classify::{argmax, softmax, LogisticModel, LogisticParams, LogisticVa
 use crate::data::{DataFile, LabeledData};
 use crate::error::{Error, Result};
 use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
+use crate::hint::prefetch;
+
+/// How many n-grams ahead scoring prefetches a fused weight row.
+const PREFETCH: usize = 8;
 
 /// A classifier for one label field (e.g. `frame` or `stance`).
 #[derive(Debug, Clone)]
@@ -47,9 +51,14 @@ pub struct Model {
     featurizer: Tfidf,
     heads: Vec<Head>,
     meta: TrainingMeta,
-    /// Every head's weights side by side, `n_features × Σ classes` row-major, so scoring
-    /// a row reads each feature's weights for all heads from one place.
+    /// Per feature, one cache-line-friendly row: its IDF, then every head's weights side by
+    /// side (`Σ classes`), padded to `stride` floats. Scoring a paragraph touches one row
+    /// per distinct n-gram, so one memory access brings everything that n-gram needs.
     fused: Vec<f32>,
+    /// Where feature 0's row starts in `fused` (rows start on 64-byte boundaries).
+    fused_base: usize,
+    /// Floats per fused row: `1 + Σ classes` rounded up to a power of two.
+    stride: usize,
     /// Where each head's classes start in a fused row; last entry = `Σ classes`.
     head_offsets: Vec<usize>,
 }
@@ -175,12 +184,20 @@ impl Model {
         }
         let width = head_offsets[heads.len()];
         let d = featurizer.n_features();
-        let mut fused = vec![0.0f32; d * width];
+        let stride = (width + 1).next_power_of_two();
+        // 15 spare floats, so that some offset below 16 starts a 64-byte line.
+        let mut fused = vec![0.0f32; d * stride + 15];
+        let fused_base = (fused.as_ptr() as usize).wrapping_neg() % 64 / 4;
+        let mut idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
+        for j in 0..d {
+            fused[fused_base + j * stride] = idf.next().copied().unwrap_or(0.0);
+        }
         for (h, head) in heads.iter().enumerate() {
             let k = head.model.classes().len();
             let w = head.model.weights();
             for j in 0..d {
-                fused[j * width + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
+                fused[fused_base + j * stride + 1 + head_offsets[h]..][..k]
+                    .copy_from_slice(&w[j * k..][..k]);
             }
         }
         Ok(Model {
@@ -188,6 +205,8 @@ impl Model {
             heads,
             meta,
             fused,
+            fused_base,
+            stride,
             head_offsets,
         })
     }
@@ -229,23 +248,80 @@ impl Model {
 
     /// Scores one featurized row with every head (one pass over the row for all heads).
     pub fn predict_row(&self, row: SparseRow<'_>) -> Prediction {
-        let width = self.head_offsets[self.heads.len()];
-        let mut z = vec![0.0f32; width];
-        for (h, head) in self.heads.iter().enumerate() {
-            z[self.head_offsets[h]..self.head_offsets[h + 1]]
-                .copy_from_slice(head.model.intercepts());
-        }
+        let width = self.width();
+        let mut z = self.intercepts();
         let d = self.featurizer.n_features();
         for (&j, &v) in row.indices.iter().zip(row.values) {
             let j = j as usize;
             if j >= d {
                 continue;
             }
-            let wj = &self.fused[j * width..][..width];
-            for (zc, wc) in z.iter_mut().zip(wj) {
+            for (zc, wc) in z.iter_mut().zip(&self.fused_row(j)[1..=width]) {
                 *zc += v * wc;
             }
         }
+        self.finish(&z)
+    }
+
+    /// Predicts one text, reusing `scratch`. Scores straight from the featurizer's term
+    /// frequencies ([`Tfidf::for_each_block`]): IDF and weights come from one fused row per
+    /// n-gram, and each block's L2 normalization is applied once to its summed scores, so no
+    /// sorted sparse row is built. Equal to `predict_row` on `transform`'s row up to float
+    /// rounding (the sums run in another order), and the same for a text alone or in a batch.
+    pub fn predict_one_with(&self, text: &str, scratch: &mut Scratch) -> Prediction {
+        let width = self.width();
+        let mut z = self.intercepts();
+        let mut zb = vec![0.0f32; width];
+        self.featurizer
+            .for_each_block(text, scratch, |b, ids, tfs| {
+                zb.iter_mut().for_each(|v| *v = 0.0);
+                let mut norm2 = 0.0f32;
+                let ahead = ids.get(PREFETCH..).unwrap_or(&[]);
+                for (t, (&j, &tf)) in ids.iter().zip(tfs).enumerate() {
+                    if let Some(&a) = ahead.get(t) {
+                        prefetch(self.fused_row(a as usize));
+                    }
+                    let row = self.fused_row(j as usize);
+                    let v = tf * row[0];
+                    norm2 += v * v;
+                    for (zc, wc) in zb.iter_mut().zip(&row[1..=width]) {
+                        *zc += v * wc;
+                    }
+                }
+                if norm2 > 0.0 {
+                    let weight = self.featurizer.block_params(b).map_or(1.0, |p| p.weight);
+                    let scale = weight / norm2.sqrt();
+                    for (zc, v) in z.iter_mut().zip(&zb) {
+                        *zc += scale * v;
+                    }
+                }
+            });
+        self.finish(&z)
+    }
+
+    /// `Σ classes` over the heads.
+    fn width(&self) -> usize {
+        self.head_offsets[self.heads.len()]
+    }
+
+    /// Feature `j`'s fused row: IDF, then the heads' weights, then padding.
+    #[inline]
+    fn fused_row(&self, j: usize) -> &[f32] {
+        &self.fused[self.fused_base + j * self.stride..][..self.stride]
+    }
+
+    /// Every head's intercepts, side by side.
+    fn intercepts(&self) -> Vec<f32> {
+        let mut z = vec![0.0f32; self.width()];
+        for (h, head) in self.heads.iter().enumerate() {
+            z[self.head_offsets[h]..self.head_offsets[h + 1]]
+                .copy_from_slice(head.model.intercepts());
+        }
+        z
+    }
+
+    /// Per-head probabilities and labels from the side-by-side scores `z`.
+    fn finish(&self, z: &[f32]) -> Prediction {
         self.head_offsets
             .windows(2)
             .map(|span| {
@@ -261,39 +337,22 @@ impl Model {
             .collect()
     }
 
-    /// Predicts one text, reusing `scratch` and the index/value buffers.
-    pub fn predict_one_with(
-        &self,
-        text: &str,
-        scratch: &mut Scratch,
-        indices: &mut Vec<u32>,
-        values: &mut Vec<f32>,
-    ) -> Prediction {
-        self.featurizer
-            .transform_into(text, scratch, indices, values);
-        self.predict_row(SparseRow { indices, values })
-    }
-
     /// Predicts one text.
     pub fn predict_one(&self, text: &str) -> Prediction {
-        let (mut i, mut v) = (Vec::new(), Vec::new());
-        self.predict_one_with(text, &mut Scratch::default(), &mut i, &mut v)
+        self.predict_one_with(text, &mut Scratch::default())
     }
 
     /// Predicts many texts in parallel; results in input order. Each worker thread keeps
     /// its buffers (and its stem cache) from one call to the next.
     pub fn predict<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
         thread_local! {
-            static BUFFERS: RefCell<(Scratch, Vec<u32>, Vec<f32>)> = RefCell::default();
+            static BUFFERS: RefCell<Scratch> = RefCell::default();
         }
         texts
             .par_iter()
             .map(|t| {
                 BUFFERS.with(|b| match b.try_borrow_mut() {
-                    Ok(mut b) => {
-                        let (s, i, v) = &mut *b;
-                        self.predict_one_with(t.as_ref(), s, i, v)
-                    }
+                    Ok(mut s) => self.predict_one_with(t.as_ref(), &mut s),
                     // Re-entered on this thread (a nested rayon call): use fresh buffers.
                     Err(_) => self.predict_one(t.as_ref()),
                 })
@@ -443,6 +502,37 @@ mod tests {
             let alone = m.featurizer().transform_one(t);
             assert_eq!(alone.row(0), batch.row(i));
             assert_eq!(m.predict_one(t), m.predict(&data.texts)[i]);
+        }
+    }
+
+    #[test]
+    fn fused_scoring_matches_scoring_the_sparse_row() {
+        let data = toy_data();
+        let mut w = crate::features::BlockParams::word_default();
+        w.min_df = crate::features::DfBound::Count(1);
+        w.weight = 1.7;
+        let mut c = crate::features::BlockParams::char_default();
+        c.min_df = crate::features::DfBound::Count(1);
+        c.sublinear_tf = false;
+        let params = TfidfParams::new().word(Some(w)).char(Some(c));
+        let m = Model::fit(&data, &params, &LogisticParams::new()).unwrap();
+        let x = m.featurizer().transform(&data.texts);
+        let mut texts = data.texts.clone();
+        texts.push("an unseen text with no known n-gram: zzzz qqqq".into());
+        texts.push(String::new());
+        for (i, t) in texts.iter().enumerate() {
+            let fused = m.predict_one(t);
+            let row = if i < x.n_rows() {
+                m.predict_row(x.row(i))
+            } else {
+                m.predict_row(m.featurizer().transform_one(t).row(0))
+            };
+            for (a, b) in fused.iter().zip(&row) {
+                assert_eq!(a.class, b.class, "text {i}");
+                for (p, q) in a.probs.iter().zip(&b.probs) {
+                    assert!((p - q).abs() < 1e-5, "text {i}: {p} vs {q}");
+                }
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::features::CsrMatrix;
+use crate::hint::prefetch;
 
 /// What the optimizer reports besides the weights (`None` where a solver does not say).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -50,24 +51,6 @@ const PARTS: usize = 8;
 /// gather. Both gathers are random over arrays larger than L2, so each is a cache miss the
 /// prefetch overlaps with the work in between.
 const PREFETCH: usize = 32;
-
-/// Hints the CPU to load the cache lines holding `s` (its first and last element). A hint
-/// only: no effect on results, and a no-op off x86-64.
-#[inline(always)]
-fn prefetch_span<T>(s: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    if let (Some(first), Some(last)) = (s.first(), s.last()) {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: prefetch never faults or changes memory; both pointers come from
-        // references, so they are valid addresses anyway.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>((first as *const T).cast());
-            _mm_prefetch::<_MM_HINT_T0>((last as *const T).cast());
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = s;
-}
 
 /// The objective `(1/S) Σ sᵢ NLLᵢ + ‖W‖² / (2·C·S)`, with `S = Σ sᵢ`.
 ///
@@ -163,7 +146,7 @@ impl<'a> Objective<'a> {
                     let ahead = row.indices.get(PREFETCH..).unwrap_or(&[]);
                     for (t, (&j, &v)) in row.indices.iter().zip(row.values).enumerate() {
                         if let Some(&a) = ahead.get(t) {
-                            prefetch_span(&w[a as usize * k..][..k]);
+                            prefetch(&w[a as usize * k..][..k]);
                         }
                         let wj = &w[j as usize * k..][..k];
                         let v = v as f64;
@@ -185,7 +168,7 @@ impl<'a> Objective<'a> {
                     }
                     for (t, (&j, &v)) in row.indices.iter().zip(row.values).enumerate() {
                         if let Some(&a) = ahead.get(t) {
-                            prefetch_span(&gw[a as usize * k..][..k]);
+                            prefetch(&gw[a as usize * k..][..k]);
                         }
                         let gj = &mut gw[j as usize * k..][..k];
                         let v = v as f64;

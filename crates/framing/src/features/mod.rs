@@ -2,6 +2,7 @@
 //! ([`tfidf`]) and the sparse matrices they produce ([`sparse`]).
 
 pub mod index;
+mod memo;
 pub mod ngrams;
 pub mod sparse;
 pub mod tfidf;

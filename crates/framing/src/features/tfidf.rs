@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::index::HashIndex;
+use super::memo::Memo;
 use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
 use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
@@ -503,10 +504,12 @@ pub struct Scratch {
     probes: Vec<u64>,
     /// Per-feature occurrence counts of the row being built (all zero between rows).
     counts: Vec<u16>,
+    /// Term frequencies handed out by [`Tfidf::for_each_block`].
+    tfs: Vec<f32>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
     /// Keyed by the word's 64-bit hash (no key string to chase); values are byte ranges of
     /// `stem_text`.
-    stems: FxHashMap<u64, (u32, u32)>,
+    stems: Memo,
     /// The cached stems, back to back.
     stem_text: String,
     /// The language `stems` holds stems of: a scratch reused with another model's stemmer
@@ -519,7 +522,11 @@ pub struct Scratch {
     /// (repeats kept, for counts). Words repeat within and across paragraphs, so most chunks
     /// skip n-gram hashing and lookup. Keys are hashes, not strings (no pointer to chase):
     /// the vocabulary index itself already identifies n-grams by hash.
-    char_cache: FxHashMap<u64, (u32, u32)>,
+    char_cache: Memo,
+    /// Keys of the current text's chunks, looked up together.
+    chunk_keys: Vec<u64>,
+    /// Keys of the current text's words, looked up together.
+    word_keys: Vec<u64>,
     /// The ids `char_cache` points into.
     char_ids: Vec<u32>,
     /// The featurizer `char_cache` belongs to ([`Tfidf`]'s `id`): a scratch used with
@@ -648,17 +655,10 @@ impl Tfidf {
             .map(|t| (self.blocks[b].kind, t.as_str()))
     }
 
-    /// Featurizes one text into `indices`/`values` (cleared first): strictly increasing
-    /// column indices, each non-empty block with unit L2 norm.
-    pub fn transform_into(
-        &self,
-        text: &str,
-        scratch: &mut Scratch,
-        indices: &mut Vec<u32>,
-        values: &mut Vec<f32>,
-    ) {
-        indices.clear();
-        values.clear();
+    /// Counts `text`'s n-grams found in the vocabulary: `scratch.ids[b]` gets block `b`'s
+    /// distinct block-local ids in order of first occurrence, and `scratch.counts` (indexed
+    /// by global feature) how often each occurred. The caller must zero those counts.
+    fn count(&self, text: &str, scratch: &mut Scratch) {
         let mut per_block = std::mem::take(&mut scratch.ids);
         per_block.iter_mut().for_each(Vec::clear);
         // Distinct ids go to `per_block` once; `counts` (indexed by global feature) holds
@@ -713,11 +713,17 @@ impl Tfidf {
             let offset = self.offsets[b];
             let vocab = &self.blocks[b];
             let ids = &mut per_block[b];
+            // All keys first, with their slots prefetched, so the misses overlap.
+            scratch.chunk_keys.clear();
             for &(a, z) in &scratch.chunks {
+                let key = ngram_hash(NgramKind::Char, &scratch.normalized[a..z]);
+                scratch.char_cache.prefetch(key);
+                scratch.chunk_keys.push(key);
+            }
+            for (&(a, z), &key) in scratch.chunks.iter().zip(&scratch.chunk_keys) {
                 let chunk = &scratch.normalized[a..z];
-                let key = ngram_hash(NgramKind::Char, chunk);
-                let (start, len) = match scratch.char_cache.get(&key) {
-                    Some(&r) => r,
+                let (start, len) = match scratch.char_cache.get(key) {
+                    Some(r) => r,
                     None => {
                         if scratch.char_cache.len() >= CHAR_CACHE_LIMIT
                             || scratch.char_ids.len() >= CHAR_IDS_LIMIT
@@ -746,13 +752,30 @@ impl Tfidf {
                 }
             }
         }
+        scratch.ids = per_block;
+        scratch.counts = counts;
+        scratch.hashes = hashes;
+    }
+
+    /// Featurizes one text into `indices`/`values` (cleared first): strictly increasing
+    /// column indices, each non-empty block with unit L2 norm.
+    pub fn transform_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        indices: &mut Vec<u32>,
+        values: &mut Vec<f32>,
+    ) {
+        indices.clear();
+        values.clear();
+        self.count(text, scratch);
+        let mut per_block = std::mem::take(&mut scratch.ids);
+        let mut counts = std::mem::take(&mut scratch.counts);
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
             let vocab = &self.blocks[b];
-            let (sublinear, weight) = match vocab.kind {
-                NgramKind::Word => self.params.word.as_ref(),
-                NgramKind::Char => self.params.char.as_ref(),
-            }
-            .map_or((true, 1.0), |p| (p.sublinear_tf, p.weight));
+            let (sublinear, weight) = self
+                .block_params(b)
+                .map_or((true, 1.0), |p| (p.sublinear_tf, p.weight));
             ids.sort_unstable();
             let start = values.len();
             for &id in ids.iter() {
@@ -776,7 +799,50 @@ impl Tfidf {
         }
         scratch.ids = per_block;
         scratch.counts = counts;
-        scratch.hashes = hashes;
+    }
+
+    /// The unnormalized features of `text`, block by block, for scorers that fold the
+    /// weighting into their own pass: calls `f(block, ids, tfs)` once per block (in block
+    /// order, empty blocks included) with the global ids of the block's distinct n-grams in
+    /// order of first occurrence (not sorted) and their term frequencies (`1 + ln n` under
+    /// sublinear tf, else `n`). Multiplying by [`Vocabulary::idf`] and scaling each block to
+    /// its [`BlockParams::weight`] over its L2 norm gives [`Tfidf::transform_into`]'s values.
+    /// Skips the sort `transform_into` needs for CSR order.
+    pub fn for_each_block(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(usize, &[u32], &[f32]),
+    ) {
+        self.count(text, scratch);
+        let mut tfs = std::mem::take(&mut scratch.tfs);
+        for b in 0..self.blocks.len() {
+            let sublinear = self.block_params(b).is_none_or(|p| p.sublinear_tf);
+            let offset = self.offsets[b];
+            let ids = &mut scratch.ids[b];
+            tfs.clear();
+            for id in ids.iter_mut() {
+                *id += offset;
+                let slot = &mut scratch.counts[*id as usize];
+                let run = *slot;
+                *slot = 0;
+                tfs.push(if sublinear {
+                    1.0 + (run as f32).ln()
+                } else {
+                    run as f32
+                });
+            }
+            f(b, ids, &tfs);
+        }
+        scratch.tfs = tfs;
+    }
+
+    /// The parameters of block `b` (word or char), if that block is enabled.
+    pub fn block_params(&self, b: usize) -> Option<&BlockParams> {
+        match self.blocks.get(b)?.kind {
+            NgramKind::Word => self.params.word.as_ref(),
+            NgramKind::Char => self.params.char.as_ref(),
+        }
     }
 
     /// Featurizes one text into a new single-row matrix.
@@ -834,14 +900,23 @@ fn analyze(
             }
         }
         let (stems, stem_text) = (&mut s.stems, &mut s.stem_text);
-        for (slot, &(a, b)) in s.stemmed.iter_mut().zip(&s.spans) {
+        s.word_keys.clear();
+        if stemmer.is_some() {
+            // All keys first, with their slots prefetched, so the misses overlap.
+            for &(a, b) in &s.spans {
+                let key = xxh3_64(norm[a..b].as_bytes());
+                stems.prefetch(key);
+                s.word_keys.push(key);
+            }
+        }
+        for (i, (slot, &(a, b))) in s.stemmed.iter_mut().zip(&s.spans).enumerate() {
             slot.clear();
             let word = &norm[a..b];
             match stemmer {
                 Some(st) => {
-                    let key = xxh3_64(word.as_bytes());
-                    match stems.get(&key) {
-                        Some(&(x, y)) => slot.push_str(&stem_text[x as usize..y as usize]),
+                    let key = s.word_keys[i];
+                    match stems.get(key) {
+                        Some((x, y)) => slot.push_str(&stem_text[x as usize..y as usize]),
                         None => {
                             let stem = st.stem(word);
                             slot.push_str(&stem);
