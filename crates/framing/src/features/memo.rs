@@ -123,7 +123,7 @@ mod tests {
         let mut m = Memo::default();
         assert_eq!(m.get(5), None);
         m.prefetch(5);
-        let key = |i: u64| i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let key = |i: u64| (i + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         for i in 0..5000u64 {
             m.insert(key(i), (i as u32, 2 * i as u32));
         }
