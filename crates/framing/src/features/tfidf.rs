@@ -294,26 +294,34 @@ impl TfidfValidParams {
         let analyzer = Analyzer::new(self);
         let n_blocks = self.blocks().len();
 
-        // Pass 1: document frequency per hash, per block.
+        // Pass 1: document frequency per hash, per block. `fold` keeps one table per rayon
+        // job (a few per thread), not one per chunk, so few large tables are ever merged.
         let df: Vec<FxHashMap<u64, u32>> = texts
             .par_chunks(256)
-            .map(|chunk| {
-                let mut scratch = Scratch::default();
-                let mut seen: Vec<Vec<u64>> = vec![Vec::new(); n_blocks];
-                let mut local: Vec<FxHashMap<u64, u32>> = vec![FxHashMap::default(); n_blocks];
-                for t in chunk {
-                    seen.iter_mut().for_each(Vec::clear);
-                    analyzer.analyze(t.as_ref(), &mut scratch, |b, h, _| seen[b].push(h));
-                    for (b, hs) in seen.iter_mut().enumerate() {
-                        hs.sort_unstable();
-                        hs.dedup();
-                        for &h in hs.iter() {
-                            *local[b].entry(h).or_insert(0) += 1;
+            .fold(
+                || {
+                    (
+                        Scratch::default(),
+                        vec![Vec::<u64>::new(); n_blocks],
+                        vec![FxHashMap::<u64, u32>::default(); n_blocks],
+                    )
+                },
+                |(mut scratch, mut seen, mut local), chunk| {
+                    for t in chunk {
+                        seen.iter_mut().for_each(Vec::clear);
+                        analyzer.analyze(t.as_ref(), &mut scratch, |b, h, _| seen[b].push(h));
+                        for (b, hs) in seen.iter_mut().enumerate() {
+                            hs.sort_unstable();
+                            hs.dedup();
+                            for &h in hs.iter() {
+                                *local[b].entry(h).or_insert(0) += 1;
+                            }
                         }
                     }
-                }
-                local
-            })
+                    (scratch, seen, local)
+                },
+            )
+            .map(|(_, _, local)| local)
             .reduce(
                 || vec![FxHashMap::default(); n_blocks],
                 |mut a, b| {
@@ -351,21 +359,29 @@ impl TfidfValidParams {
             })
             .collect();
 
-        // Pass 2: the text of every kept n-gram.
+        // Pass 2: the text of every kept n-gram (one table per rayon job, as in pass 1, so
+        // each n-gram's string is allocated a few times, not once per chunk).
         let names: Vec<FxHashMap<u64, String>> = texts
             .par_chunks(256)
-            .map(|chunk| {
-                let mut scratch = Scratch::default();
-                let mut local: Vec<FxHashMap<u64, String>> = vec![FxHashMap::default(); n_blocks];
-                for t in chunk {
-                    analyzer.analyze(t.as_ref(), &mut scratch, |b, h, s| {
-                        if selected[b].contains_key(&h) && !local[b].contains_key(&h) {
-                            local[b].insert(h, s.to_string());
-                        }
-                    });
-                }
-                local
-            })
+            .fold(
+                || {
+                    (
+                        Scratch::default(),
+                        vec![FxHashMap::<u64, String>::default(); n_blocks],
+                    )
+                },
+                |(mut scratch, mut local), chunk| {
+                    for t in chunk {
+                        analyzer.analyze(t.as_ref(), &mut scratch, |b, h, s| {
+                            if selected[b].contains_key(&h) && !local[b].contains_key(&h) {
+                                local[b].insert(h, s.to_string());
+                            }
+                        });
+                    }
+                    (scratch, local)
+                },
+            )
+            .map(|(_, local)| local)
             .reduce(
                 || vec![FxHashMap::default(); n_blocks],
                 |mut a, b| {
