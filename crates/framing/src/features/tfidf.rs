@@ -833,7 +833,7 @@ impl Tfidf {
         self.count(text, scratch);
         let mut tfs = std::mem::take(&mut scratch.tfs);
         for b in 0..self.blocks.len() {
-            let sublinear = self.block_params(b).is_none_or(|p| p.sublinear_tf);
+            let sublinear = self.block_params(b).map_or(true, |p| p.sublinear_tf);
             let offset = self.offsets[b];
             let ids = &mut scratch.ids[b];
             tfs.clear();
@@ -920,7 +920,7 @@ fn analyze(
         if stemmer.is_some() {
             // All keys first, with their slots prefetched, so the misses overlap.
             for &(a, b) in &s.spans {
-                let key = xxh3_64(norm[a..b].as_bytes());
+                let key = xxh3_64(&norm.as_bytes()[a..b]);
                 stems.prefetch(key);
                 s.word_keys.push(key);
             }
