@@ -51,16 +51,58 @@ pub struct Model {
     featurizer: Tfidf,
     heads: Vec<Head>,
     meta: TrainingMeta,
-    /// Per feature, one cache-line-friendly row: its IDF, then every head's weights side by
-    /// side (`Σ classes`), padded to `stride` floats. Scoring a paragraph touches one row
-    /// per distinct n-gram, so one memory access brings everything that n-gram needs.
-    fused: Vec<f32>,
-    /// Where feature 0's row starts in `fused` (rows start on 64-byte boundaries).
-    fused_base: usize,
-    /// Floats per fused row: `1 + Σ classes` rounded up to a power of two.
-    stride: usize,
+    /// Per feature: its IDF, then every head's weights side by side.
+    fused: FusedRows,
     /// Where each head's classes start in a fused row; last entry = `Σ classes`.
     head_offsets: Vec<usize>,
+}
+
+/// One cache-line-friendly row per feature: its IDF, then `Σ classes` weights, padded to
+/// `stride` floats (`1 + Σ classes` rounded up to a power of two), rows starting on 64-byte
+/// boundaries. Scoring a paragraph touches one row per distinct n-gram, so one memory access
+/// brings everything that n-gram needs.
+#[derive(Debug)]
+struct FusedRows {
+    data: Vec<f32>,
+    /// Where row 0 starts in `data`.
+    base: usize,
+    stride: usize,
+}
+
+impl FusedRows {
+    /// `rows` zeroed rows of `width` values after the IDF slot.
+    fn zeroed(rows: usize, width: usize) -> Self {
+        let stride = (width + 1).next_power_of_two();
+        // 15 spare floats, so that some offset below 16 starts a 64-byte line.
+        let data = vec![0.0f32; rows * stride + 15];
+        let base = (data.as_ptr() as usize).wrapping_neg() % 64 / 4;
+        FusedRows { data, base, stride }
+    }
+
+    fn rows(&self) -> usize {
+        (self.data.len() - 15) / self.stride
+    }
+
+    #[inline]
+    fn row(&self, j: usize) -> &[f32] {
+        &self.data[self.base + j * self.stride..][..self.stride]
+    }
+
+    fn row_mut(&mut self, j: usize) -> &mut [f32] {
+        &mut self.data[self.base + j * self.stride..][..self.stride]
+    }
+}
+
+impl Clone for FusedRows {
+    /// A copy aligned in its own allocation (a plain `Vec` clone would keep the offset of
+    /// the original's alignment, not the copy's).
+    fn clone(&self) -> Self {
+        let mut c = FusedRows::zeroed(self.rows(), self.stride - 1);
+        for j in 0..self.rows() {
+            c.row_mut(j).copy_from_slice(self.row(j));
+        }
+        c
+    }
 }
 
 /// One head's prediction for one text.
@@ -184,20 +226,16 @@ impl Model {
         }
         let width = head_offsets[heads.len()];
         let d = featurizer.n_features();
-        let stride = (width + 1).next_power_of_two();
-        // 15 spare floats, so that some offset below 16 starts a 64-byte line.
-        let mut fused = vec![0.0f32; d * stride + 15];
-        let fused_base = (fused.as_ptr() as usize).wrapping_neg() % 64 / 4;
-        let mut idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
-        for j in 0..d {
-            fused[fused_base + j * stride] = idf.next().copied().unwrap_or(0.0);
+        let mut fused = FusedRows::zeroed(d, width);
+        let idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
+        for (j, &v) in idf.enumerate().take(d) {
+            fused.row_mut(j)[0] = v;
         }
         for (h, head) in heads.iter().enumerate() {
             let k = head.model.classes().len();
             let w = head.model.weights();
             for j in 0..d {
-                fused[fused_base + j * stride + 1 + head_offsets[h]..][..k]
-                    .copy_from_slice(&w[j * k..][..k]);
+                fused.row_mut(j)[1 + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
             }
         }
         Ok(Model {
@@ -205,8 +243,6 @@ impl Model {
             heads,
             meta,
             fused,
-            fused_base,
-            stride,
             head_offsets,
         })
     }
@@ -307,7 +343,7 @@ impl Model {
     /// Feature `j`'s fused row: IDF, then the heads' weights, then padding.
     #[inline]
     fn fused_row(&self, j: usize) -> &[f32] {
-        &self.fused[self.fused_base + j * self.stride..][..self.stride]
+        self.fused.row(j)
     }
 
     /// Every head's intercepts, side by side.
@@ -522,6 +558,7 @@ mod tests {
         texts.push(String::new());
         for (i, t) in texts.iter().enumerate() {
             let fused = m.predict_one(t);
+            assert_eq!(m.clone().predict_one(t), fused, "a clone scores alike");
             let row = if i < x.n_rows() {
                 m.predict_row(x.row(i))
             } else {

@@ -181,10 +181,10 @@ impl<'a> Objective<'a> {
             })
             .collect();
         // Sum the ranges in order, then scale and add the penalty.
-        let mut losses = Vec::with_capacity(PARTS);
+        let mut data_loss = 0.0;
         let mut grad = vec![0.0f64; d * k + k];
         for (loss, g) in parts {
-            losses.push(loss);
+            data_loss += loss;
             grad.par_chunks_mut(FEATURE_BLOCK * k)
                 .zip(g.par_chunks(FEATURE_BLOCK * k))
                 .for_each(|(a, b)| a.iter_mut().zip(b).for_each(|(a, b)| *a += b));
@@ -198,7 +198,6 @@ impl<'a> Objective<'a> {
                     .for_each(|(g, w)| *g = self.scale * *g + self.penalty * w)
             });
         gb.iter_mut().for_each(|g| *g *= self.scale);
-        let data_loss: f64 = losses.iter().sum();
         let sq: f64 = w.iter().map(|v| v * v).sum();
         let loss = self.scale * data_loss + 0.5 * self.penalty * sq;
         (loss, Array1::from(grad))

@@ -796,14 +796,7 @@ impl Tfidf {
             let start = values.len();
             for &id in ids.iter() {
                 let global = self.offsets[b] + id;
-                let slot = &mut counts[global as usize];
-                let run = *slot;
-                *slot = 0;
-                let tf = if sublinear {
-                    1.0 + (run as f32).ln()
-                } else {
-                    run as f32
-                };
+                let tf = take_tf(&mut counts, global, sublinear);
                 indices.push(global);
                 values.push(tf * vocab.idf[id as usize]);
             }
@@ -839,14 +832,7 @@ impl Tfidf {
             tfs.clear();
             for id in ids.iter_mut() {
                 *id += offset;
-                let slot = &mut scratch.counts[*id as usize];
-                let run = *slot;
-                *slot = 0;
-                tfs.push(if sublinear {
-                    1.0 + (run as f32).ln()
-                } else {
-                    run as f32
-                });
+                tfs.push(take_tf(&mut scratch.counts, *id, sublinear));
             }
             f(b, ids, &tfs);
         }
@@ -883,6 +869,18 @@ impl Tfidf {
             })
             .collect();
         CsrMatrix::concat(self.n_features, parts)
+    }
+}
+
+/// Feature `global`'s term frequency from its occurrence count in `counts` (`1 + ln n` when
+/// `sublinear`, else `n`), leaving the count at zero for the next text.
+#[inline]
+fn take_tf(counts: &mut [u16], global: u32, sublinear: bool) -> f32 {
+    let n = std::mem::take(&mut counts[global as usize]) as f32;
+    if sublinear {
+        1.0 + n.ln()
+    } else {
+        n
     }
 }
 
