@@ -311,25 +311,25 @@ fn stats(text: &str) -> Stats {
     let mut function = 0;
     let mut capitalized = 0;
     let (mut latin, mut other) = (0usize, 0usize);
-    for c in text.chars().filter(|c| c.is_alphabetic()) {
-        if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
-            latin += 1;
-        } else {
-            other += 1;
+    if text.is_ascii() {
+        latin = text.bytes().filter(u8::is_ascii_alphabetic).count();
+    } else {
+        for c in text.chars().filter(|c| c.is_alphabetic()) {
+            if c.is_ascii_alphabetic() || ('\u{00C0}'..='\u{024F}').contains(&c) {
+                latin += 1;
+            } else {
+                other += 1;
+            }
         }
     }
+    let mut buf = String::new();
     for w in text.split_whitespace() {
-        let core: String = w
-            .trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’')
-            .replace('’', "'")
-            .to_lowercase();
+        let core = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
         if core.is_empty() {
             continue;
         }
         words += 1;
-        if ENGLISH_STOP_WORDS.binary_search(&core.as_str()).is_ok()
-            || matches!(core.as_str(), "not" | "no" | "said" | "says")
-        {
+        if is_function_word(core, &mut buf) {
             function += 1;
         }
         if w.chars()
@@ -346,6 +346,43 @@ fn stats(text: &str) -> Stats {
         capitalized_share: share(capitalized, words),
         non_latin_share: share(other, latin + other),
     }
+}
+
+/// Longest word of [`ENGLISH_STOP_WORDS`] and the extra function words, in bytes (all are
+/// ASCII).
+const LONGEST_FUNCTION_WORD: usize = 10;
+
+/// Whether `word` (trimmed of punctuation, any case, either apostrophe) is an English stop
+/// word, a negation or a speech verb. `buf` is scratch space for its lowercase form.
+fn is_function_word(word: &str, buf: &mut String) -> bool {
+    buf.clear();
+    if word.is_ascii() {
+        if word.len() > LONGEST_FUNCTION_WORD {
+            return false;
+        }
+        buf.push_str(word);
+        buf.make_ascii_lowercase();
+    } else {
+        if word.len() > 4 * LONGEST_FUNCTION_WORD {
+            return false;
+        }
+        for c in word.chars() {
+            if c == '’' {
+                buf.push('\'');
+            } else {
+                buf.extend(c.to_lowercase());
+            }
+        }
+    }
+    matches!(buf.as_str(), "not" | "no" | "said" | "says")
+        || function_words().contains(buf.as_str())
+}
+
+/// [`ENGLISH_STOP_WORDS`] as a hash set (the reader asks about every word of every block).
+fn function_words() -> &'static rustc_hash::FxHashSet<&'static str> {
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
 }
 
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
@@ -685,6 +722,20 @@ mod tests {
             let got = kinds(text);
             assert_eq!(got.len(), 1, "{text}");
             assert_eq!(got[0].1, *want, "{text}");
+        }
+    }
+
+    #[test]
+    fn function_words_match_in_any_case_and_apostrophe() {
+        assert!(ENGLISH_STOP_WORDS
+            .iter()
+            .all(|w| w.is_ascii() && w.len() <= LONGEST_FUNCTION_WORD));
+        let mut buf = String::new();
+        for w in ["The", "THE", "not", "Said", "It’s", "it's"] {
+            assert!(is_function_word(w, &mut buf), "{w}");
+        }
+        for w in ["Taliban", "recognition", "théâtre", "Kabul’s"] {
+            assert!(!is_function_word(w, &mut buf), "{w}");
         }
     }
 

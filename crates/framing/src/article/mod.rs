@@ -202,7 +202,11 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
         if start > 0 {
             out.push(' ');
         }
-        out.extend(w.chars().filter(|&c| !is_invisible(c)));
+        if w.is_ascii() {
+            out.push_str(w);
+        } else {
+            out.extend(w.chars().filter(|&c| !is_invisible(c)));
+        }
         if out.len() == start + usize::from(start > 0) {
             out.truncate(start);
         }

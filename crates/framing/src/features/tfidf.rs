@@ -20,6 +20,7 @@ use super::memo::Memo;
 use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
 use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
+use crate::hint::prefetch;
 use crate::text::{Language, Normalizer, Stemmer, StopWords, Tokenizer};
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
@@ -518,6 +519,8 @@ pub struct Scratch {
     hashes: [Vec<u64>; 2],
     /// First-probe buffer of [`HashIndex::lookup_all`].
     probes: Vec<u64>,
+    /// Ids found by one [`HashIndex::lookup_all`] batch, before counting.
+    found: Vec<u32>,
     /// Per-feature occurrence counts of the row being built (all zero between rows).
     counts: Vec<u16>,
     /// Term frequencies handed out by [`Tfidf::for_each_block`].
@@ -541,6 +544,8 @@ pub struct Scratch {
     char_cache: Memo,
     /// Keys of the current text's chunks, looked up together.
     chunk_keys: Vec<u64>,
+    /// Ranges of `char_ids` of the current group of chunks, counted together.
+    chunk_ranges: Vec<(usize, usize)>,
     /// Keys of the current text's words, looked up together.
     word_keys: Vec<u64>,
     /// The ids `char_cache` points into.
@@ -552,6 +557,9 @@ pub struct Scratch {
 
 /// N-gram hashes gathered before their vocabulary lookups run (bounds memory per text).
 const LOOKUP_BATCH: usize = 4096;
+
+/// Chunks resolved (and their cached ids prefetched) before their ids are counted.
+const CHUNK_GROUP: usize = 64;
 
 /// Entries the per-thread stem cache holds before it is cleared.
 const STEM_CACHE_LIMIT: usize = 1 << 16;
@@ -688,16 +696,14 @@ impl Tfidf {
         let mut probes = std::mem::take(&mut scratch.probes);
         // Hashes are looked up in batches of at most LOOKUP_BATCH, so memory stays bounded
         // however long the text.
+        let mut found = std::mem::take(&mut scratch.found);
         let mut lookup = |b: usize, hs: &mut Vec<u64>, probes: &mut Vec<u64>| {
-            let offset = self.offsets[b];
-            let ids = &mut per_block[b];
-            self.blocks[b].index.lookup_all(hs, probes, |id| {
-                let c = &mut counts[(offset + id) as usize];
-                if *c == 0 {
-                    ids.push(id);
-                }
-                *c = c.saturating_add(1);
-            });
+            found.clear();
+            self.blocks[b]
+                .index
+                .lookup_all(hs, probes, |id| found.push(id));
+            let offset = self.offsets[b] as usize;
+            count_distinct(&found, offset, &mut counts, &mut per_block[b]);
             hs.clear();
         };
         analyze(
@@ -717,6 +723,7 @@ impl Tfidf {
             lookup(b, hs, &mut probes);
         }
         scratch.probes = probes;
+        scratch.found = found;
         if let Some(cp) = &self.params.char {
             // Character n-grams, per chunk, through the per-thread cache.
             let b = self.blocks.len() - 1;
@@ -726,45 +733,57 @@ impl Tfidf {
                 scratch.char_owner = self.id;
             }
             char_chunks(&self.params, scratch);
-            let offset = self.offsets[b];
+            let offset = self.offsets[b] as usize;
             let vocab = &self.blocks[b];
             let ids = &mut per_block[b];
-            // All keys first, with their slots prefetched, so the misses overlap.
+            // Keys of all chunks first, with their slots prefetched, so the misses overlap.
             scratch.chunk_keys.clear();
             for &(a, z) in &scratch.chunks {
                 let key = ngram_hash(NgramKind::Char, &scratch.normalized[a..z]);
                 scratch.char_cache.prefetch(key);
                 scratch.chunk_keys.push(key);
             }
-            for (&(a, z), &key) in scratch.chunks.iter().zip(&scratch.chunk_keys) {
-                let chunk = &scratch.normalized[a..z];
-                let (start, len) = match scratch.char_cache.get(key) {
-                    Some(r) => r,
-                    None => {
-                        if scratch.char_cache.len() >= CHAR_CACHE_LIMIT
-                            || scratch.char_ids.len() >= CHAR_IDS_LIMIT
-                        {
-                            scratch.char_cache.clear();
-                            scratch.char_ids.clear();
+            // Then, a group of chunks at a time: resolve each chunk to its cached ids
+            // (featurizing it on a miss) and prefetch them, then count the group's ids.
+            let per_char = cp.ngram_range.max - cp.ngram_range.min + 1;
+            for (group, keys) in scratch
+                .chunks
+                .chunks(CHUNK_GROUP)
+                .zip(scratch.chunk_keys.chunks(CHUNK_GROUP))
+            {
+                // Room for the whole group, so no range resolved below is cleared before it
+                // is counted (a group's worst case: every n-gram of every chunk is new).
+                let need: usize = group.iter().map(|&(a, z)| per_char * (z - a + 3)).sum();
+                if scratch.char_cache.len() + group.len() > CHAR_CACHE_LIMIT
+                    || scratch.char_ids.len() + need > CHAR_IDS_LIMIT
+                {
+                    scratch.char_cache.clear();
+                    scratch.char_ids.clear();
+                }
+                scratch.chunk_ranges.clear();
+                for (&(a, z), &key) in group.iter().zip(keys) {
+                    let r = match scratch.char_cache.get(key) {
+                        Some(r) => r,
+                        None => {
+                            let start = scratch.char_ids.len();
+                            let found = &mut scratch.char_ids;
+                            let chunk = &scratch.normalized[a..z];
+                            char_wb_ngrams(chunk, cp.ngram_range, &mut scratch.ngrams, |h, _| {
+                                if let Some(id) = vocab.index.get(h) {
+                                    found.push(id);
+                                }
+                            });
+                            let r = (start as u32, (found.len() - start) as u32);
+                            scratch.char_cache.insert(key, r);
+                            r
                         }
-                        let start = scratch.char_ids.len();
-                        let found = &mut scratch.char_ids;
-                        char_wb_ngrams(chunk, cp.ngram_range, &mut scratch.ngrams, |h, _| {
-                            if let Some(id) = vocab.index.get(h) {
-                                found.push(id);
-                            }
-                        });
-                        let r = (start as u32, (found.len() - start) as u32);
-                        scratch.char_cache.insert(key, r);
-                        r
-                    }
-                };
-                for &id in &scratch.char_ids[start as usize..(start + len) as usize] {
-                    let c = &mut counts[(offset + id) as usize];
-                    if *c == 0 {
-                        ids.push(id);
-                    }
-                    *c = c.saturating_add(1);
+                    };
+                    let (start, len) = (r.0 as usize, r.1 as usize);
+                    prefetch(&scratch.char_ids[start..start + len]);
+                    scratch.chunk_ranges.push((start, start + len));
+                }
+                for &(start, end) in &scratch.chunk_ranges {
+                    count_distinct(&scratch.char_ids[start..end], offset, &mut counts, ids);
                 }
             }
         }
@@ -870,6 +889,22 @@ impl Tfidf {
             .collect();
         CsrMatrix::concat(self.n_features, parts)
     }
+}
+
+/// Counts the block-local `found` ids in `counts` (indexed by `offset + id`), appending to
+/// `distinct` each id whose count was zero. Branch-free: the id is always written and the
+/// length only advances for a new one (whether an id is new is unpredictable).
+#[inline]
+fn count_distinct(found: &[u32], offset: usize, counts: &mut [u16], distinct: &mut Vec<u32>) {
+    let mut n = distinct.len();
+    distinct.resize(n + found.len(), 0);
+    for &id in found {
+        let c = &mut counts[offset + id as usize];
+        distinct[n] = id;
+        n += usize::from(*c == 0);
+        *c = c.saturating_add(1);
+    }
+    distinct.truncate(n);
 }
 
 /// Feature `global`'s term frequency from its occurrence count in `counts` (`1 + ln n` when
@@ -1008,6 +1043,43 @@ mod tests {
         de.transform_into(texts[0], &mut scratch, &mut i, &mut v);
         assert_eq!(fresh.row(0).indices, i.as_slice());
         assert_eq!(fresh.row(0).values, v.as_slice());
+    }
+
+    /// The per-thread chunk cache (resolved a group at a time, cleared when full) must count
+    /// exactly what the fit-time analyzer emits, including across a mid-text clear.
+    #[test]
+    fn cached_character_counts_match_the_analyzer() {
+        let mut c = BlockParams::char_default();
+        c.min_df = DfBound::Count(1);
+        c.sublinear_tf = false;
+        let params = TfidfParams::new().word(None).char(Some(c));
+        // More distinct chunks than the cache holds, each seen twice, plus punctuation.
+        let n = CHAR_CACHE_LIMIT + 5_000;
+        let text: String = (0..2 * n)
+            .map(|i| format!("q{}z, ", (i % n) * 7919 % 1_000_003))
+            .collect();
+        let t = params.fit(&["q1z q22z q333z", text.as_str()]).unwrap();
+        let mut expected = std::collections::BTreeMap::new();
+        let valid = params.check_ref().unwrap();
+        let mut s = Scratch::default();
+        Analyzer::new(valid).analyze(&text, &mut s, |_, h, _| {
+            if let Some(id) = t.blocks()[0].index.get(h) {
+                *expected.entry(id).or_insert(0.0f32) += 1.0;
+            }
+        });
+        let mut scratch = Scratch::default();
+        for _ in 0..2 {
+            let mut got = std::collections::BTreeMap::new();
+            t.for_each_block(&text, &mut scratch, |_, ids, tfs| {
+                got.extend(ids.iter().copied().zip(tfs.iter().copied()));
+            });
+            // Counts saturate at u16::MAX (the padding-space n-grams here exceed it).
+            let clamped = expected
+                .iter()
+                .map(|(&id, &n)| (id, n.min(f32::from(u16::MAX))));
+            let wrong = clamped.filter(|&(id, n)| got.get(&id) != Some(&n)).count();
+            assert_eq!((got.len(), wrong), (expected.len(), 0));
+        }
     }
 
     #[test]
