@@ -509,7 +509,13 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if b.hints.heading {
         return BlockKind::Skip(R::Heading);
     }
-    let lower = text.to_lowercase();
+    // Markers are searched anywhere only in blocks of at most 50 words; longer blocks (most
+    // prose) are only checked for a marker prefix, so only their start is lowercased.
+    let lower: String = if s.words <= 50 {
+        text.to_lowercase()
+    } else {
+        text.chars().take(16).flat_map(char::to_lowercase).collect()
+    };
     if s.non_latin_share > 0.5 {
         return BlockKind::Skip(R::NonEnglish);
     }
@@ -582,12 +588,33 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
 fn dedup_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    if text.is_ascii() {
+        let mut gap = false;
+        for &c in text.as_bytes() {
+            if c.is_ascii_alphanumeric() {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(char::from(c.to_ascii_lowercase()));
+            } else {
+                gap = true;
+            }
+        }
+        return out;
+    }
     for w in text.split(|c: char| !c.is_alphanumeric()) {
         if !w.is_empty() {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(&w.to_lowercase());
+            if w.is_ascii() {
+                let start = out.len();
+                out.push_str(w);
+                out[start..].make_ascii_lowercase();
+            } else {
+                out.extend(w.chars().flat_map(char::to_lowercase));
+            }
         }
     }
     out
@@ -736,6 +763,17 @@ mod tests {
         }
         for w in ["Taliban", "recognition", "théâtre", "Kabul’s"] {
             assert!(!is_function_word(w, &mut buf), "{w}");
+        }
+    }
+
+    #[test]
+    fn dedup_keys_are_lowercase_words() {
+        for (text, key) in [
+            ("  Hello, World -- 2025!", "hello world 2025"),
+            ("Kabul’s ÉLITE talks", "kabul s élite talks"),
+            ("...", ""),
+        ] {
+            assert_eq!(dedup_key(text), key, "{text}");
         }
     }
 
