@@ -221,7 +221,9 @@ impl Model {
                     b.terms, b.terms_bytes
                 )));
             }
-            let mut terms = Vec::with_capacity(b.terms as usize);
+            // Terms go back to back into one string (no allocation per term).
+            let mut text = String::with_capacity(terms_bytes.len());
+            let mut ends = Vec::with_capacity(b.terms as usize);
             let mut tr = Reader {
                 bytes: terms_bytes,
                 pos: 0,
@@ -232,14 +234,15 @@ impl Model {
                 let raw = tr.take(len as u64, "term")?;
                 let s = std::str::from_utf8(raw)
                     .map_err(|_| err("vocabulary term is not valid UTF-8".into()))?;
-                terms.push(s.to_string());
+                text.push_str(s);
+                ends.push(text.len() as u32);
             }
             if tr.pos != terms_bytes.len() {
                 return Err(err("vocabulary section has trailing bytes".into()));
             }
             let idf = r.f32s(b.terms, "idf")?;
             blocks.push(
-                Vocabulary::new(b.kind, terms, idf)
+                Vocabulary::packed(b.kind, text, ends, idf)
                     .map_err(|e| err(format!("bad vocabulary: {e}")))?,
             );
         }

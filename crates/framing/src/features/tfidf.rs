@@ -439,26 +439,63 @@ pub fn smooth_idf(n_docs: usize, df: usize) -> f32 {
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     kind: NgramKind,
-    terms: Vec<String>,
+    /// Every term's text, back to back (one allocation, not one per term).
+    text: String,
+    /// Where each term ends in `text`; term `i` starts where term `i - 1` ends.
+    ends: Vec<u32>,
     idf: Vec<f32>,
     index: HashIndex,
 }
 
 impl Vocabulary {
-    /// Builds a vocabulary from its terms and IDF values (as stored in a model file).
+    /// Builds a vocabulary from its terms and IDF values.
     /// Fails on a length mismatch, a non-finite or non-positive IDF, or duplicate terms.
     pub fn new(kind: NgramKind, terms: Vec<String>, idf: Vec<f32>) -> Result<Self> {
-        if terms.len() != idf.len() {
+        let mut text = String::with_capacity(terms.iter().map(String::len).sum());
+        let mut ends = Vec::with_capacity(terms.len());
+        for t in &terms {
+            text.push_str(t);
+            ends.push(u32::try_from(text.len()).map_err(|_| too_big())?);
+        }
+        Self::packed(kind, text, ends, idf)
+    }
+
+    /// Builds a vocabulary from its terms back to back in `text`, term `i` ending at byte
+    /// `ends[i]` (as a model file stores them, without a `String` per term).
+    /// Fails as [`Vocabulary::new`] does, and on ends that are not increasing character
+    /// boundaries of `text` ending at its end.
+    pub fn packed(kind: NgramKind, text: String, ends: Vec<u32>, idf: Vec<f32>) -> Result<Self> {
+        if ends.len() != idf.len() {
             return Err(Error::Shape {
                 what: "vocabulary idf values",
-                expected: terms.len(),
+                expected: ends.len(),
                 found: idf.len(),
             });
         }
-        if terms.len() > u32::MAX as usize {
+        if ends.len() > u32::MAX as usize {
             return Err(Error::InvalidParam {
                 name: "vocabulary",
                 problem: "more than 2^32 terms".into(),
+            });
+        }
+        let mut start = 0usize;
+        for &end in &ends {
+            let end = end as usize;
+            if end < start || !text.is_char_boundary(end) {
+                return Err(Error::InvalidParam {
+                    name: "vocabulary",
+                    problem: format!("term end {end} is not a boundary after {start}"),
+                });
+            }
+            start = end;
+        }
+        if start != text.len() {
+            return Err(Error::InvalidParam {
+                name: "vocabulary",
+                problem: format!(
+                    "{} bytes of term text after the last term",
+                    text.len() - start
+                ),
             });
         }
         if let Some(bad) = idf.iter().find(|v| !v.is_finite() || **v <= 0.0) {
@@ -467,14 +504,17 @@ impl Vocabulary {
                 problem: format!("idf value {bad} is not a positive finite number"),
             });
         }
-        let hashes: Vec<u64> = terms.iter().map(|t| ngram_hash(kind, t)).collect();
+        let hashes: Vec<u64> = (0..ends.len())
+            .map(|i| ngram_hash(kind, term_of(&text, &ends, i)))
+            .collect();
         let index = HashIndex::new(&hashes).map_err(|i| Error::InvalidParam {
             name: "vocabulary",
-            problem: format!("duplicate {kind:?} n-gram {:?}", terms[i]),
+            problem: format!("duplicate {kind:?} n-gram {:?}", term_of(&text, &ends, i)),
         })?;
         Ok(Vocabulary {
             kind,
-            terms,
+            text,
+            ends,
             idf,
             index,
         })
@@ -486,8 +526,13 @@ impl Vocabulary {
     }
 
     /// N-gram texts in index order.
-    pub fn terms(&self) -> &[String] {
-        &self.terms
+    pub fn terms(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| term_of(&self.text, &self.ends, i))
+    }
+
+    /// The text of term `i`, if there is one.
+    pub fn term(&self, i: usize) -> Option<&str> {
+        (i < self.ends.len()).then(|| term_of(&self.text, &self.ends, i))
     }
 
     /// IDF per term.
@@ -497,12 +542,26 @@ impl Vocabulary {
 
     /// Number of terms.
     pub fn len(&self) -> usize {
-        self.terms.len()
+        self.ends.len()
     }
 
     /// Whether the vocabulary is empty.
     pub fn is_empty(&self) -> bool {
-        self.terms.is_empty()
+        self.ends.is_empty()
+    }
+}
+
+/// Term `i` of terms packed back to back in `text` and ending at `ends` (checked to be
+/// increasing character boundaries).
+fn term_of<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text[start..ends[i] as usize]
+}
+
+fn too_big() -> Error {
+    Error::InvalidParam {
+        name: "vocabulary",
+        problem: "more than 4 GiB of term text".into(),
     }
 }
 
@@ -673,10 +732,7 @@ impl Tfidf {
     pub fn feature_name(&self, index: usize) -> Option<(NgramKind, &str)> {
         let b = self.offsets.iter().rposition(|&o| o as usize <= index)?;
         let local = index - self.offsets[b] as usize;
-        self.blocks[b]
-            .terms
-            .get(local)
-            .map(|t| (self.blocks[b].kind, t.as_str()))
+        self.blocks[b].term(local).map(|t| (self.blocks[b].kind, t))
     }
 
     /// Counts `text`'s n-grams found in the vocabulary: `scratch.ids[b]` gets block `b`'s
@@ -1083,11 +1139,38 @@ mod tests {
     }
 
     #[test]
+    fn packed_terms_are_checked() {
+        let idf = vec![1.0f32; 3];
+        let v = Vocabulary::packed(NgramKind::Word, "abcdéf".into(), vec![1, 3, 7], idf.clone())
+            .unwrap();
+        assert_eq!(v.terms().collect::<Vec<_>>(), ["a", "bc", "déf"]);
+        assert_eq!((v.term(2), v.term(3)), (Some("déf"), None));
+        let same = Vocabulary::new(
+            NgramKind::Word,
+            vec!["a".into(), "bc".into(), "déf".into()],
+            idf.clone(),
+        )
+        .unwrap();
+        assert_eq!(same.index.get(ngram_hash(NgramKind::Word, "bc")), Some(1));
+        assert_eq!(v.index.get(ngram_hash(NgramKind::Word, "bc")), Some(1));
+        for ends in [vec![1, 3, 5], vec![3, 1, 7], vec![1, 3, 6], vec![1, 3, 8]] {
+            // Inside "é", decreasing, trailing text, past the end.
+            assert!(
+                Vocabulary::packed(NgramKind::Word, "abcdéf".into(), ends.clone(), idf.clone())
+                    .is_err(),
+                "{ends:?}"
+            );
+        }
+        let dup = Vocabulary::packed(NgramKind::Word, "abab".into(), vec![2, 4], vec![1.0; 2]);
+        assert!(dup.unwrap_err().to_string().contains("duplicate"));
+    }
+
+    #[test]
     fn idf_is_stored_and_reused() {
         let texts = ["a b", "a c", "a d"];
         let t = words_only(Language::English).fit(&texts).unwrap();
         let vocab = &t.blocks()[0];
-        let a = vocab.terms().iter().position(|x| x == "a").unwrap();
+        let a = vocab.terms().position(|x| x == "a").unwrap();
         assert_eq!(vocab.idf()[a], smooth_idf(3, 3));
         // Transforming a batch where every document has "b" does not change its weight.
         let one = t.transform_one("a b");
