@@ -963,15 +963,24 @@ fn count_distinct(found: &[u32], offset: usize, counts: &mut [u16], distinct: &m
     distinct.truncate(n);
 }
 
+/// `1 + ln n` for the small counts nearly every n-gram has, computed by the same expression
+/// (so the same values): a table load instead of a logarithm per feature.
+fn sublinear_table() -> &'static [f32; 64] {
+    static TABLE: std::sync::OnceLock<[f32; 64]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|n| 1.0 + (n as f32).ln()))
+}
+
 /// Feature `global`'s term frequency from its occurrence count in `counts` (`1 + ln n` when
 /// `sublinear`, else `n`), leaving the count at zero for the next text.
 #[inline]
 fn take_tf(counts: &mut [u16], global: u32, sublinear: bool) -> f32 {
-    let n = std::mem::take(&mut counts[global as usize]) as f32;
-    if sublinear {
-        1.0 + n.ln()
+    let n = std::mem::take(&mut counts[global as usize]);
+    if !sublinear {
+        f32::from(n)
+    } else if let Some(&tf) = sublinear_table().get(usize::from(n)) {
+        tf
     } else {
-        n
+        1.0 + f32::from(n).ln()
     }
 }
 
@@ -1135,6 +1144,19 @@ mod tests {
                 .map(|(&id, &n)| (id, n.min(f32::from(u16::MAX))));
             let wrong = clamped.filter(|&(id, n)| got.get(&id) != Some(&n)).count();
             assert_eq!((got.len(), wrong), (expected.len(), 0));
+        }
+    }
+
+    #[test]
+    fn sublinear_tf_is_one_plus_ln_count() {
+        let mut counts = vec![0u16; 300];
+        for n in 1..300u16 {
+            counts[n as usize] = n;
+            let expected = 1.0 + f32::from(n).ln();
+            assert_eq!(take_tf(&mut counts, u32::from(n), true), expected, "{n}");
+            assert_eq!(counts[n as usize], 0);
+            counts[n as usize] = n;
+            assert_eq!(take_tf(&mut counts, u32::from(n), false), f32::from(n));
         }
     }
 
