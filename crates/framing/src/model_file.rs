@@ -235,7 +235,9 @@ impl Model {
                 let s = std::str::from_utf8(raw)
                     .map_err(|_| err("vocabulary term is not valid UTF-8".into()))?;
                 text.push_str(s);
-                ends.push(text.len() as u32);
+                let end = u32::try_from(text.len())
+                    .map_err(|_| err("vocabulary terms exceed 4 GiB".into()))?;
+                ends.push(end);
             }
             if tr.pos != terms_bytes.len() {
                 return Err(err("vocabulary section has trailing bytes".into()));

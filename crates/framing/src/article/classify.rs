@@ -10,7 +10,7 @@
 
 use super::txt::ends_sentence;
 use super::{Block, BlockKind, SkipReason};
-use crate::text::ENGLISH_STOP_WORDS;
+use crate::text::is_english_stop_word;
 
 /// Thresholds of the classifier.
 #[derive(Debug, Clone, PartialEq)]
@@ -348,7 +348,7 @@ fn stats(text: &str) -> Stats {
     }
 }
 
-/// Longest word of [`ENGLISH_STOP_WORDS`] and the extra function words, in bytes (all are
+/// Longest word of [`crate::text::ENGLISH_STOP_WORDS`] and the extra function words, in bytes (all are
 /// ASCII).
 const LONGEST_FUNCTION_WORD: usize = 10;
 
@@ -374,15 +374,7 @@ fn is_function_word(word: &str, buf: &mut String) -> bool {
             }
         }
     }
-    matches!(buf.as_str(), "not" | "no" | "said" | "says")
-        || function_words().contains(buf.as_str())
-}
-
-/// [`ENGLISH_STOP_WORDS`] as a hash set (the reader asks about every word of every block).
-fn function_words() -> &'static rustc_hash::FxHashSet<&'static str> {
-    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
+    matches!(buf.as_str(), "not" | "no" | "said" | "says") || is_english_stop_word(buf)
 }
 
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
@@ -588,33 +580,20 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
 fn dedup_key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    if text.is_ascii() {
-        let mut gap = false;
-        for &c in text.as_bytes() {
-            if c.is_ascii_alphanumeric() {
-                if gap && !out.is_empty() {
-                    out.push(' ');
-                }
-                gap = false;
-                out.push(char::from(c.to_ascii_lowercase()));
-            } else {
-                gap = true;
-            }
+    let mut gap = false;
+    for c in text.chars() {
+        if !c.is_alphanumeric() {
+            gap = true;
+            continue;
         }
-        return out;
-    }
-    for w in text.split(|c: char| !c.is_alphanumeric()) {
-        if !w.is_empty() {
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            if w.is_ascii() {
-                let start = out.len();
-                out.push_str(w);
-                out[start..].make_ascii_lowercase();
-            } else {
-                out.extend(w.chars().flat_map(char::to_lowercase));
-            }
+        if gap && !out.is_empty() {
+            out.push(' ');
+        }
+        gap = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
         }
     }
     out
@@ -754,6 +733,7 @@ mod tests {
 
     #[test]
     fn function_words_match_in_any_case_and_apostrophe() {
+        use crate::text::ENGLISH_STOP_WORDS;
         assert!(ENGLISH_STOP_WORDS
             .iter()
             .all(|w| w.is_ascii() && w.len() <= LONGEST_FUNCTION_WORD));

@@ -759,7 +759,8 @@ impl Tfidf {
                 .index
                 .lookup_all(hs, probes, |id| found.push(id));
             let offset = self.offsets[b] as usize;
-            count_distinct(&found, offset, &mut counts, &mut per_block[b]);
+            let all = [found.as_slice()];
+            count_distinct(all, found.len(), offset, &mut counts, &mut per_block[b]);
             hs.clear();
         };
         analyze(
@@ -838,9 +839,10 @@ impl Tfidf {
                     prefetch(&scratch.char_ids[start..start + len]);
                     scratch.chunk_ranges.push((start, start + len));
                 }
-                for &(start, end) in &scratch.chunk_ranges {
-                    count_distinct(&scratch.char_ids[start..end], offset, &mut counts, ids);
-                }
+                let total = scratch.chunk_ranges.iter().map(|&(a, z)| z - a).sum();
+                let char_ids = &scratch.char_ids;
+                let found = scratch.chunk_ranges.iter().map(|&(a, z)| &char_ids[a..z]);
+                count_distinct(found, total, offset, &mut counts, ids);
             }
         }
         scratch.ids = per_block;
@@ -947,18 +949,28 @@ impl Tfidf {
     }
 }
 
-/// Counts the block-local `found` ids in `counts` (indexed by `offset + id`), appending to
-/// `distinct` each id whose count was zero. Branch-free: the id is always written and the
-/// length only advances for a new one (whether an id is new is unpredictable).
+/// Counts the block-local ids of every slice of `found` (`total` ids in all) in `counts`
+/// (indexed by `offset + id`), appending to `distinct` each id whose count was zero.
+/// Branch-free: the id is always written and the length only advances for a new one
+/// (whether an id is new is unpredictable).
 #[inline]
-fn count_distinct(found: &[u32], offset: usize, counts: &mut [u16], distinct: &mut Vec<u32>) {
+fn count_distinct<'f>(
+    found: impl IntoIterator<Item = &'f [u32]>,
+    total: usize,
+    offset: usize,
+    counts: &mut [u16],
+    distinct: &mut Vec<u32>,
+) {
     let mut n = distinct.len();
-    distinct.resize(n + found.len(), 0);
-    for &id in found {
-        let c = &mut counts[offset + id as usize];
-        distinct[n] = id;
-        n += usize::from(*c == 0);
-        *c = c.saturating_add(1);
+    distinct.resize(n + total, 0);
+    // Nested loops, not `flatten` (whose per-element exhaustion check costs here).
+    for ids in found {
+        for &id in ids {
+            let c = &mut counts[offset + id as usize];
+            distinct[n] = id;
+            n += usize::from(*c == 0);
+            *c = c.saturating_add(1);
+        }
     }
     distinct.truncate(n);
 }

@@ -7,4 +7,4 @@ mod tokenize;
 
 pub use normalize::Normalizer;
 pub use stem::{Language, Stemmer};
-pub use tokenize::{StopWords, Tokenizer, ENGLISH_STOP_WORDS};
+pub use tokenize::{is_english_stop_word, StopWords, Tokenizer, ENGLISH_STOP_WORDS};

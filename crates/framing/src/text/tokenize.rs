@@ -172,6 +172,15 @@ impl Default for Tokenizer {
     }
 }
 
+/// Whether `word` (lowercase) is in [`ENGLISH_STOP_WORDS`], through a hash set built once
+/// (the tokenizer and the article reader ask about every word).
+pub fn is_english_stop_word(word: &str) -> bool {
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
+        .contains(word)
+}
+
 impl Tokenizer {
     /// Calls `f` with every kept token of the already-normalized `text`, with its byte span.
     pub fn for_each_token<'t>(&self, text: &'t str, mut f: impl FnMut(&'t str, (usize, usize))) {
@@ -196,7 +205,7 @@ impl Tokenizer {
     fn is_stop_word(&self, word: &str) -> bool {
         match &self.stop_words {
             StopWords::None => false,
-            StopWords::English => ENGLISH_STOP_WORDS.binary_search(&word).is_ok(),
+            StopWords::English => is_english_stop_word(word),
             StopWords::Custom { words } => words.contains(word),
         }
     }
