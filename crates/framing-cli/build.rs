@@ -13,8 +13,11 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets this")).join("embedded.rs");
     let code = if model.is_file() {
         let path = model.canonicalize().expect("model path resolves");
+        // On a 64-byte boundary, so that the model's tables are read in place.
         format!(
-            "/// The default model's bytes.\npub const DEFAULT_MODEL: Option<&[u8]> = Some(include_bytes!({:?}));\n",
+            "#[repr(C, align(64))]\nstruct Aligned<B: ?Sized>(B);\n\
+             static MODEL: &Aligned<[u8]> = &Aligned(*include_bytes!({:?}));\n\
+             /// The default model's bytes.\npub const DEFAULT_MODEL: Option<&[u8]> = Some(&MODEL.0);\n",
             path.display().to_string()
         )
     } else {

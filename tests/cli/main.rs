@@ -350,7 +350,7 @@ fn inspect_shows_metadata_and_readable_top_features() {
     let out = d.run(&["inspect", model.to_str().unwrap(), "--top", "5"]);
     assert_ok(&out);
     let s = stdout(&out);
-    assert!(s.contains("framing-model v1"), "{s}");
+    assert!(s.contains("framing-model v2"), "{s}");
     assert!(s.contains("trained by framing"), "{s}");
     assert!(
         s.contains("2025-07-03T00:00:00Z"),

@@ -30,7 +30,7 @@ pub fn load_model(path: Option<&Path>) -> Result<(Model, String)> {
         Some(p) => Ok((Model::load(p)?, p.display().to_string())),
         None => match embedded_model_bytes() {
             Some(bytes) => Ok((
-                Model::from_bytes(bytes, Some(Path::new(EMBEDDED_NAME)))?,
+                Model::from_static(bytes, Some(Path::new(EMBEDDED_NAME)))?,
                 EMBEDDED_NAME.to_string(),
             )),
             None => bail!(
@@ -130,6 +130,15 @@ mod tests {
                 assert_eq!(name, EMBEDDED_NAME);
                 let fields: Vec<&str> = model.heads().iter().map(|h| h.field.as_str()).collect();
                 assert_eq!(fields, ["frame", "stance"]);
+                // `from_static` trusts the embedded bytes; every check passes on them.
+                assert_eq!(
+                    embedded.as_ptr() as usize % 64,
+                    0,
+                    "embedded model is aligned"
+                );
+                let checked = Model::from_bytes(embedded, None).expect("passes every check");
+                let text = ["Moscow recognized the Taliban to secure its southern flank."];
+                assert_eq!(checked.predict(&text), model.predict(&text));
             }
             (None, None) => {
                 let err = load_model(None).unwrap_err().to_string();

@@ -55,6 +55,7 @@ pub mod features;
 mod hint;
 pub mod model_file;
 mod pipeline;
+mod store;
 pub mod summary;
 pub mod text;
 

@@ -7,11 +7,14 @@ use std::cell::RefCell;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{argmax, softmax, LogisticModel, LogisticParams, LogisticValidParams};
+use crate::classify::{
+    argmax, softmax, FitInfo, LogisticModel, LogisticParams, LogisticValidParams,
+};
 use crate::data::{DataFile, LabeledData};
 use crate::error::{Error, Result};
 use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
 use crate::hint::prefetch;
+use crate::store::Table;
 
 /// How many n-grams ahead scoring prefetches a fused weight row.
 const PREFETCH: usize = 8;
@@ -25,6 +28,15 @@ pub struct Head {
     pub params: LogisticValidParams,
     /// The fitted classifier.
     pub model: LogisticModel,
+}
+
+/// A head as a model file stores it, its weights being in the model's fused rows.
+pub(crate) struct StoredHead {
+    pub(crate) field: String,
+    pub(crate) params: LogisticValidParams,
+    pub(crate) classes: Vec<String>,
+    pub(crate) intercepts: Vec<f32>,
+    pub(crate) info: FitInfo,
 }
 
 /// Provenance recorded in every model file.
@@ -55,54 +67,88 @@ pub struct Model {
     fused: FusedRows,
     /// Where each head's classes start in a fused row; last entry = `Σ classes`.
     head_offsets: Vec<usize>,
+    /// Format version of the file the model was read from.
+    file_version: Option<u32>,
 }
 
 /// One cache-line-friendly row per feature: its IDF, then `Σ classes` weights, padded to
 /// `stride` floats (`1 + Σ classes` rounded up to a power of two), rows starting on 64-byte
 /// boundaries. Scoring a paragraph touches one row per distinct n-gram, so one memory access
 /// brings everything that n-gram needs.
-#[derive(Debug)]
-struct FusedRows {
-    data: Vec<f32>,
-    /// Where row 0 starts in `data`.
-    base: usize,
+#[derive(Debug, Clone)]
+pub(crate) struct FusedRows {
+    /// `rows × stride` values, starting on a 64-byte line.
+    data: Table<f32>,
     stride: usize,
+    rows: usize,
 }
 
 impl FusedRows {
-    /// `rows` zeroed rows of `width` values after the IDF slot.
-    fn zeroed(rows: usize, width: usize) -> Self {
-        let stride = (width + 1).next_power_of_two();
-        // 15 spare floats, so that some offset below 16 starts a 64-byte line.
-        let data = vec![0.0f32; rows * stride + 15];
-        let base = (data.as_ptr() as usize).wrapping_neg() % 64 / 4;
-        FusedRows { data, base, stride }
+    /// Rows of `width` values after the IDF slot, filled in by `fill(j, row)`.
+    fn build(rows: usize, width: usize, mut fill: impl FnMut(usize, &mut [f32])) -> Self {
+        let stride = fused_stride(width);
+        let data = Table::aligned(rows * stride, |data| {
+            for (j, row) in data.chunks_exact_mut(stride).enumerate() {
+                fill(j, row);
+            }
+        });
+        FusedRows { data, stride, rows }
     }
 
-    fn rows(&self) -> usize {
-        (self.data.len() - 15) / self.stride
+    /// Stored rows (a model file's, read in place): `rows × stride` values.
+    pub(crate) fn stored(data: Table<f32>, rows: usize, stride: usize) -> Result<Self> {
+        if rows.checked_mul(stride) != Some(data.len()) || stride == 0 {
+            return Err(Error::Shape {
+                what: "fused rows",
+                expected: rows.saturating_mul(stride),
+                found: data.len(),
+            });
+        }
+        Ok(FusedRows { data, stride, rows })
     }
 
+    /// The rows back to back, `stride` values each, as a model file stores them.
+    pub(crate) fn values(&self) -> &[f32] {
+        &self.data
+    }
+
+    /// Values per row.
+    pub(crate) fn stride(&self) -> usize {
+        self.stride
+    }
+
+    /// The rows as a plain slice view, for loops that read many rows.
     #[inline]
-    fn row(&self, j: usize) -> &[f32] {
-        &self.data[self.base + j * self.stride..][..self.stride]
+    fn view(&self) -> RowsView<'_> {
+        RowsView {
+            data: &self.data,
+            stride: self.stride,
+        }
     }
 
-    fn row_mut(&mut self, j: usize) -> &mut [f32] {
-        &mut self.data[self.base + j * self.stride..][..self.stride]
+    fn row(&self, j: usize) -> &[f32] {
+        self.view().row(j)
     }
 }
 
-impl Clone for FusedRows {
-    /// A copy aligned in its own allocation (a plain `Vec` clone would keep the offset of
-    /// the original's alignment, not the copy's).
-    fn clone(&self) -> Self {
-        let mut c = FusedRows::zeroed(self.rows(), self.stride - 1);
-        for j in 0..self.rows() {
-            c.row_mut(j).copy_from_slice(self.row(j));
-        }
-        c
+/// Fused rows borrowed as one slice (no per-row look-up of where the table lives).
+#[derive(Clone, Copy)]
+struct RowsView<'a> {
+    data: &'a [f32],
+    stride: usize,
+}
+
+impl<'a> RowsView<'a> {
+    /// Feature `j`'s fused row: IDF, then the heads' weights, then padding.
+    #[inline]
+    fn row(self, j: usize) -> &'a [f32] {
+        &self.data[j * self.stride..][..self.stride]
     }
+}
+
+/// Values per fused row for `width` weights: `1 + width` rounded up to a power of two.
+pub(crate) fn fused_stride(width: usize) -> usize {
+    (width + 1).next_power_of_two()
 }
 
 /// One head's prediction for one text.
@@ -226,17 +272,83 @@ impl Model {
         }
         let width = head_offsets[heads.len()];
         let d = featurizer.n_features();
-        let mut fused = FusedRows::zeroed(d, width);
-        let idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
-        for (j, &v) in idf.enumerate().take(d) {
-            fused.row_mut(j)[0] = v;
-        }
-        for (h, head) in heads.iter().enumerate() {
-            let k = head.model.classes().len();
-            let w = head.model.weights();
-            for j in 0..d {
-                fused.row_mut(j)[1 + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
+        let idf: Vec<f32> = featurizer
+            .blocks()
+            .iter()
+            .flat_map(|b| b.idf().iter().copied())
+            .collect();
+        let weights: Vec<&[f32]> = heads.iter().map(|h| h.model.weights()).collect();
+        let fused = FusedRows::build(d, width, |j, row| {
+            row[0] = idf[j];
+            for (h, w) in weights.iter().enumerate() {
+                let k = head_offsets[h + 1] - head_offsets[h];
+                row[1 + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
             }
+        });
+        Ok(Model {
+            featurizer,
+            heads,
+            meta,
+            fused,
+            head_offsets,
+            file_version: None,
+        })
+    }
+
+    /// Assembles a model from stored tables (a model file's, read in place): the fused
+    /// rows, and heads that read their weights from them. Checks that the rows fit the
+    /// featurizer and the heads; with `scan`, also that every value is finite and that each
+    /// row starts with its feature's IDF (a read of every row).
+    pub(crate) fn from_stored(
+        featurizer: Tfidf,
+        stored: Vec<StoredHead>,
+        meta: TrainingMeta,
+        fused: FusedRows,
+        scan: bool,
+    ) -> Result<Model> {
+        let d = featurizer.n_features();
+        let mut head_offsets = vec![0];
+        for h in &stored {
+            head_offsets.push(head_offsets[head_offsets.len() - 1] + h.classes.len());
+        }
+        let width = head_offsets[stored.len()];
+        if fused.rows != d || fused.stride != fused_stride(width) {
+            return Err(Error::Shape {
+                what: "fused rows",
+                expected: d * fused_stride(width),
+                found: fused.rows * fused.stride,
+            });
+        }
+        if scan {
+            if !fused.values().iter().all(|v| v.is_finite()) {
+                return Err(Error::InvalidParam {
+                    name: "weights",
+                    problem: "non-finite weight".into(),
+                });
+            }
+            let idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
+            if let Some(j) = idf.enumerate().position(|(j, &v)| fused.row(j)[0] != v) {
+                return Err(Error::InvalidParam {
+                    name: "fused rows",
+                    problem: format!("row {j} does not start with its feature's IDF"),
+                });
+            }
+        }
+        let mut heads = Vec::with_capacity(stored.len());
+        for (h, s) in stored.into_iter().enumerate() {
+            let rows = (fused.data.clone(), fused.stride, 1 + head_offsets[h]);
+            let model = LogisticModel::from_rows(s.classes, d, rows, s.intercepts, s.info)?;
+            heads.push(Head {
+                field: s.field,
+                params: s.params,
+                model,
+            });
+        }
+        if heads.is_empty() {
+            return Err(Error::InvalidParam {
+                name: "heads",
+                problem: "a model needs at least one head".into(),
+            });
         }
         Ok(Model {
             featurizer,
@@ -244,7 +356,25 @@ impl Model {
             meta,
             fused,
             head_offsets,
+            file_version: None,
         })
+    }
+
+    /// The format version of the model file it was read from; `None` for a model built in
+    /// memory (which is saved in the current format).
+    pub fn file_version(&self) -> Option<u32> {
+        self.file_version
+    }
+
+    /// Records the format version the model was read from.
+    pub(crate) fn read_from_version(mut self, version: u32) -> Self {
+        self.file_version = Some(version);
+        self
+    }
+
+    /// The fused rows.
+    pub(crate) fn fused(&self) -> &FusedRows {
+        &self.fused
     }
 
     /// Records the text field, seed and data files (the CLI fills these in).
@@ -287,12 +417,13 @@ impl Model {
         let width = self.width();
         let mut z = self.intercepts();
         let d = self.featurizer.n_features();
+        let rows = self.fused.view();
         for (&j, &v) in row.indices.iter().zip(row.values) {
             let j = j as usize;
             if j >= d {
                 continue;
             }
-            for (zc, wc) in z.iter_mut().zip(&self.fused_row(j)[1..=width]) {
+            for (zc, wc) in z.iter_mut().zip(&rows.row(j)[1..=width]) {
                 *zc += v * wc;
             }
         }
@@ -308,6 +439,7 @@ impl Model {
         let width = self.width();
         let mut z = self.intercepts();
         let mut zb = vec![0.0f32; width];
+        let rows = self.fused.view();
         self.featurizer
             .for_each_block(text, scratch, |b, ids, tfs| {
                 zb.iter_mut().for_each(|v| *v = 0.0);
@@ -315,9 +447,9 @@ impl Model {
                 let ahead = ids.get(PREFETCH..).unwrap_or(&[]);
                 for (t, (&j, &tf)) in ids.iter().zip(tfs).enumerate() {
                     if let Some(&a) = ahead.get(t) {
-                        prefetch(self.fused_row(a as usize));
+                        prefetch(rows.row(a as usize));
                     }
-                    let row = self.fused_row(j as usize);
+                    let row = rows.row(j as usize);
                     let v = tf * row[0];
                     norm2 += v * v;
                     for (zc, wc) in zb.iter_mut().zip(&row[1..=width]) {
@@ -338,12 +470,6 @@ impl Model {
     /// `Σ classes` over the heads.
     fn width(&self) -> usize {
         self.head_offsets[self.heads.len()]
-    }
-
-    /// Feature `j`'s fused row: IDF, then the heads' weights, then padding.
-    #[inline]
-    fn fused_row(&self, j: usize) -> &[f32] {
-        self.fused.row(j)
     }
 
     /// Every head's intercepts, side by side.

@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 use framing::eval::{cross_validate, select_c};
+use std::io::Write;
 
 use crate::args::{CvArgs, ReportFormat};
 use crate::output::report;
@@ -16,15 +17,22 @@ pub fn run(a: CvArgs) -> Result<Outcome> {
     if grid.len() > 1 {
         let picks = select_c(&data, &features, &classifier, grid, a.folds, a.seed)?;
         match a.format {
-            ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&picks)?),
+            ReportFormat::Json => writeln!(
+                std::io::stdout(),
+                "{}",
+                serde_json::to_string_pretty(&picks)?
+            )?,
             ReportFormat::Text => {
                 for p in &picks {
-                    println!("head {}: best C={}", p.head, p.best);
+                    writeln!(std::io::stdout(), "head {}: best C={}", p.head, p.best)?;
                     for s in &p.scores {
-                        println!(
+                        writeln!(
+                            std::io::stdout(),
                             "  C={:<6} accuracy={:.4}  macro-F1={:.4}",
-                            s.c, s.accuracy, s.macro_f1
-                        );
+                            s.c,
+                            s.accuracy,
+                            s.macro_f1
+                        )?;
                     }
                 }
             }
@@ -33,9 +41,10 @@ pub fn run(a: CvArgs) -> Result<Outcome> {
     }
     let r = cross_validate(&data, &features, &classifier, a.folds, a.seed)?;
     match a.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&r)?),
+        ReportFormat::Json => writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&r)?)?,
         ReportFormat::Text => {
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "{}-fold cross-validation on {} rows{}",
                 r.k,
                 data.len(),
@@ -43,9 +52,9 @@ pub fn run(a: CvArgs) -> Result<Outcome> {
                     Some(g) => format!(", grouped by `{g}`"),
                     None => ", stratified".into(),
                 }
-            );
+            )?;
             for (name, h) in &r.heads {
-                print!("{}", report::cv_head_report(name, h));
+                write!(std::io::stdout(), "{}", report::cv_head_report(name, h))?;
             }
         }
     }

@@ -1,6 +1,7 @@
 //! `framing eval`: a model against labeled data, per head.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use anyhow::Result;
 use framing::eval::HeadReport;
@@ -22,15 +23,14 @@ pub fn run(a: EvalArgs) -> Result<Outcome> {
         heads.insert(field.clone(), HeadReport::new(&gold, &predicted));
     }
     match a.format {
-        ReportFormat::Json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({ "heads": heads }))?
-            )
-        }
+        ReportFormat::Json => writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "heads": heads }))?
+        )?,
         ReportFormat::Text => {
             for (name, r) in &heads {
-                print!("{}", report::head_report(name, r));
+                write!(std::io::stdout(), "{}", report::head_report(name, r))?;
             }
         }
     }

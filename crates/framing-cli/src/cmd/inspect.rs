@@ -3,6 +3,7 @@
 use anyhow::Result;
 use framing::features::NgramKind;
 use serde_json::json;
+use std::io::Write;
 
 use crate::args::{InspectArgs, ReportFormat};
 use crate::{config, Outcome};
@@ -21,6 +22,9 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
     let (model, name) = config::load_model(a.model.as_deref())?;
     let f = model.featurizer();
     let meta = model.meta();
+    let version = model
+        .file_version()
+        .unwrap_or(framing::model_file::FORMAT_VERSION);
     if a.format == ReportFormat::Json {
         let heads: Vec<_> = model
             .heads()
@@ -39,36 +43,42 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
             .collect();
         let doc = json!({
             "model": name,
-            "format_version": framing::model_file::FORMAT_VERSION,
+            "format_version": version,
             "training": meta,
             "featurizer": f.params(),
             "n_features": f.n_features(),
             "blocks": f.blocks().iter().map(|b| json!({"kind": b.kind(), "terms": b.len()})).collect::<Vec<_>>(),
             "heads": heads,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc)?)?;
         return Ok(Outcome::Ok);
     }
-    println!("model:     {name}");
-    println!(
+    writeln!(std::io::stdout(), "model:     {name}")?;
+    writeln!(
+        std::io::stdout(),
         "format:    {} v{}; trained by framing {} at {}",
         framing::model_file::FORMAT_NAME,
-        framing::model_file::FORMAT_VERSION,
+        version,
         meta.library_version,
         meta.trained_at
-    );
-    println!(
+    )?;
+    writeln!(
+        std::io::stdout(),
         "training:  {} rows, text field `{}`",
-        meta.n_rows, meta.text_field
-    );
+        meta.n_rows,
+        meta.text_field
+    )?;
     for d in &meta.data_files {
-        println!(
+        writeln!(
+            std::io::stdout(),
             "  data     {} ({} rows, sha256 {})",
-            d.path, d.rows, d.sha256
-        );
+            d.path,
+            d.rows,
+            d.sha256
+        )?;
     }
     let p = f.params();
-    println!(
+    writeln!(std::io::stdout(),
         "pipeline:  normalize (nfkc {}, lowercase {}, fold punctuation {}) → tokenize (stop words {:?}, min chars {}) → stem ({}) → n-grams",
         p.normalizer.nfkc,
         p.normalizer.lowercase,
@@ -76,9 +86,9 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
         p.tokenizer.stop_words,
         p.tokenizer.min_chars,
         p.stemmer.map(|l| l.name()).unwrap_or("none"),
-    );
+    )?;
     for (b, params) in f.blocks().iter().zip(p.word.iter().chain(p.char.iter())) {
-        println!(
+        writeln!(std::io::stdout(),
             "  {:<5}    {}-{}-grams, {} terms (min_df {:?}, max_df {:?}, max_features {:?}, sublinear tf {}, weight {})",
             format!("{:?}", b.kind()).to_lowercase(),
             params.ngram_range.min,
@@ -89,11 +99,12 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
             params.max_features,
             params.sublinear_tf,
             params.weight
-        );
+        )?;
     }
     for (h, head) in model.heads().iter().enumerate() {
         let info = head.model.fit_info();
-        println!(
+        writeln!(
+            std::io::stdout(),
             "head {}: classes {}; C={} class_weight={:?} solver={:?}{}{}",
             head.field,
             head.model.classes().join(", "),
@@ -108,13 +119,13 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
                 Some(false) => ", iteration limit reached",
                 None => "",
             }
-        );
+        )?;
         for (class, feats) in model.top_features(h, a.top) {
             let shown: Vec<String> = feats
                 .iter()
                 .map(|w| format!("{} {:+.2}", show(w.kind, &w.ngram), w.weight))
                 .collect();
-            println!("  {class}: {}", shown.join(", "));
+            writeln!(std::io::stdout(), "  {class}: {}", shown.join(", "))?;
         }
     }
     Ok(Outcome::Ok)

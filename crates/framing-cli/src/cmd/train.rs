@@ -1,5 +1,6 @@
 //! `framing train`: labeled data → featurizer + heads → model file.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -31,13 +32,14 @@ pub fn run(a: TrainArgs) -> Result<Outcome> {
                 .iter()
                 .map(|s| format!("C={} macro-F1 {:.4}", s.c, s.macro_f1))
                 .collect();
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "head {}: chose C={} by {}-fold CV ({})",
                 p.head,
                 p.best,
                 a.classifier.select_folds,
                 scores.join(", ")
-            );
+            )?;
         }
         picks.iter().map(|p| classifier.clone().c(p.best)).collect()
     } else {
@@ -56,15 +58,17 @@ pub fn run(a: TrainArgs) -> Result<Outcome> {
         .iter()
         .map(|b| format!("{} {:?}", b.len(), b.kind()).to_lowercase())
         .collect();
-    println!(
+    writeln!(
+        std::io::stdout(),
         "trained on {} rows in {:.2} s; features: {}",
         data.len(),
         fit_secs,
         blocks.join(" + ")
-    );
+    )?;
     for h in model.heads() {
         let info = h.model.fit_info();
-        println!(
+        writeln!(
+            std::io::stdout(),
             "  head {}: {} classes ({}); C={}{}{}",
             h.field,
             h.model.classes().len(),
@@ -78,12 +82,13 @@ pub fn run(a: TrainArgs) -> Result<Outcome> {
             } else {
                 ""
             }
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        std::io::stdout(),
         "wrote {} ({:.1} KiB)",
         a.out.display(),
         size as f64 / 1024.0
-    );
+    )?;
     Ok(Outcome::Ok)
 }

@@ -11,15 +11,44 @@ use super::params::{ClassWeight, LogisticParams, LogisticValidParams, Solver};
 use super::sparse_lbfgs::{self, FitInfo, Objective};
 use crate::error::{Error, Result};
 use crate::features::{CsrMatrix, SparseRow};
+use crate::store::Table;
+use std::sync::OnceLock;
 
-/// A fitted classifier. Weights are stored as `f32`, `n_features × n_classes` row-major.
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted classifier. Weights are `f32`, `n_features × n_classes` row-major.
+#[derive(Debug, Clone)]
 pub struct LogisticModel {
     classes: Vec<String>,
     n_features: usize,
-    weights: Vec<f32>,
+    weights: Weights,
     intercepts: Vec<f32>,
     info: FitInfo,
+}
+
+impl PartialEq for LogisticModel {
+    fn eq(&self, other: &Self) -> bool {
+        self.classes == other.classes
+            && self.n_features == other.n_features
+            && self.weights() == other.weights()
+            && self.intercepts == other.intercepts
+            && self.info == other.info
+    }
+}
+
+/// Where a classifier's weights live.
+#[derive(Debug, Clone)]
+enum Weights {
+    /// `n_features × n_classes`, row-major.
+    Dense(Vec<f32>),
+    /// Values `offset..offset + n_classes` of each of `n_features` rows of `stride` values:
+    /// a model file's fused rows, read in place. Gathered into the dense layout the first
+    /// time [`LogisticModel::weights`] is called (prediction through [`crate::Model`] reads
+    /// the fused rows themselves and never needs it).
+    Strided {
+        rows: Table<f32>,
+        stride: usize,
+        offset: usize,
+        dense: OnceLock<Vec<f32>>,
+    },
 }
 
 /// Serialized header of a [`LogisticModel`] (weights travel as binary sections).
@@ -88,10 +117,47 @@ impl LogisticModel {
         Ok(LogisticModel {
             classes,
             n_features,
-            weights,
+            weights: Weights::Dense(weights),
             intercepts,
             info,
         })
+    }
+
+    /// A model whose weights for feature `j` are `rows[j * stride + offset..][..k]` (a
+    /// model file's fused rows, read in place). Checks the shapes; the caller has checked
+    /// that every value is finite.
+    pub(crate) fn from_rows(
+        classes: Vec<String>,
+        n_features: usize,
+        (rows, stride, offset): (Table<f32>, usize, usize),
+        intercepts: Vec<f32>,
+        info: FitInfo,
+    ) -> Result<Self> {
+        let k = classes.len();
+        let needed = n_features
+            .checked_mul(stride)
+            .filter(|_| offset.checked_add(k).is_some_and(|end| end <= stride))
+            .ok_or(Error::Shape {
+                what: "weight rows",
+                expected: stride,
+                found: offset.saturating_add(k),
+            })?;
+        if rows.len() < needed {
+            return Err(Error::Shape {
+                what: "weight rows",
+                expected: needed,
+                found: rows.len(),
+            });
+        }
+        let mut model = LogisticModel::from_parts(classes, 0, Vec::new(), intercepts, info)?;
+        model.n_features = n_features;
+        model.weights = Weights::Strided {
+            rows,
+            stride,
+            offset,
+            dense: OnceLock::new(),
+        };
+        Ok(model)
     }
 
     /// Class labels, sorted; column `c` of the scores is `classes()[c]`.
@@ -106,7 +172,21 @@ impl LogisticModel {
 
     /// Weights, `n_features × n_classes` row-major.
     pub fn weights(&self) -> &[f32] {
-        &self.weights
+        match &self.weights {
+            Weights::Dense(w) => w,
+            Weights::Strided {
+                rows,
+                stride,
+                offset,
+                dense,
+            } => dense.get_or_init(|| {
+                let k = self.classes.len();
+                (0..self.n_features)
+                    .flat_map(|j| &rows[j * stride + offset..][..k])
+                    .copied()
+                    .collect()
+            }),
+        }
     }
 
     /// Intercepts, one per class.
@@ -132,6 +212,7 @@ impl LogisticModel {
     /// Features beyond `n_features` are ignored.
     pub fn predict_proba_row(&self, row: SparseRow<'_>, probs: &mut [f64]) {
         let k = self.classes.len();
+        let weights = self.weights();
         debug_assert_eq!(probs.len(), k);
         for (p, b) in probs.iter_mut().zip(&self.intercepts) {
             *p = *b as f64;
@@ -141,7 +222,7 @@ impl LogisticModel {
             if j >= self.n_features {
                 continue;
             }
-            let wj = &self.weights[j * k..(j + 1) * k];
+            let wj = &weights[j * k..(j + 1) * k];
             for (p, w) in probs.iter_mut().zip(wj) {
                 *p += v as f64 * *w as f64;
             }

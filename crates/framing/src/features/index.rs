@@ -6,13 +6,15 @@
 //! is one memory load, and [`HashIndex::lookup_all`] issues the first probe of every
 //! n-gram of a document before resolving any, so the cache misses overlap.
 
+use crate::store::Table;
+
 const EMPTY: u64 = u64::MAX;
 
 /// A fixed hash → id map.
 #[derive(Debug, Clone)]
 pub struct HashIndex {
     mask: usize,
-    slots: Vec<u64>,
+    slots: Table<u64>,
 }
 
 impl HashIndex {
@@ -20,39 +22,83 @@ impl HashIndex {
     /// repeated hash, if any.
     pub fn new(hashes: &[u64]) -> Result<HashIndex, usize> {
         let cap = (hashes.len() * 2).next_power_of_two().max(16);
-        let mut index = HashIndex {
-            mask: cap - 1,
-            slots: vec![EMPTY; cap],
-        };
+        let mask = cap - 1;
+        let mut slots = vec![EMPTY; cap];
         for (id, &h) in hashes.iter().enumerate() {
-            let mut i = h as usize & index.mask;
+            let mut i = h as usize & mask;
             loop {
-                let e = index.slots[i];
+                let e = slots[i];
                 if e == EMPTY {
-                    index.slots[i] = (h & !0xffff_ffff) | id as u64;
+                    slots[i] = (h & !0xffff_ffff) | id as u64;
                     break;
                 }
                 if e >> 32 == h >> 32 {
                     return Err(id);
                 }
-                i = (i + 1) & index.mask;
+                i = (i + 1) & mask;
             }
         }
-        Ok(index)
+        Ok(HashIndex {
+            mask,
+            slots: slots.into(),
+        })
+    }
+
+    /// An index from its stored slots, for ids `0..n_ids`. Checks what lookups rely on:
+    /// a power-of-two slot count, a free slot (so every probe ends), and every id present
+    /// exactly once. (That each id sits where its n-gram's hash leads is the writer's
+    /// promise, kept by the model file's checksum.)
+    pub(crate) fn from_slots(slots: Table<u64>, n_ids: usize) -> Result<HashIndex, String> {
+        if !slots.len().is_power_of_two() {
+            return Err(format!("{} index slots is not a power of two", slots.len()));
+        }
+        if n_ids >= slots.len() {
+            return Err(format!(
+                "{n_ids} ids do not fit {} index slots with one free",
+                slots.len()
+            ));
+        }
+        let mut seen = vec![false; n_ids];
+        let mut found = 0usize;
+        for &e in slots.iter().filter(|&&e| e != EMPTY) {
+            match seen.get_mut(e as u32 as usize) {
+                Some(s) if !*s => *s = true,
+                _ => {
+                    return Err(format!(
+                        "index slot holds a bad or repeated id {}",
+                        e as u32
+                    ))
+                }
+            }
+            found += 1;
+        }
+        if found != n_ids {
+            return Err(format!("index holds {found} ids, expected {n_ids}"));
+        }
+        Ok(HashIndex {
+            mask: slots.len() - 1,
+            slots,
+        })
+    }
+
+    /// The slots, as a model file stores them.
+    pub(crate) fn slots(&self) -> &[u64] {
+        &self.slots
     }
 
     /// The id of `h`, if present.
     #[inline]
     pub fn get(&self, h: u64) -> Option<u32> {
-        self.get_from(h as usize & self.mask, h)
+        get_from(&self.slots, self.mask, h as usize & self.mask, h)
     }
 
     /// Calls `f(id)` for every hash of `hashes` that is present, in order. `first` is a
     /// reusable buffer.
     pub fn lookup_all(&self, hashes: &[u64], first: &mut Vec<u64>, mut f: impl FnMut(u32)) {
         // Pass 1: independent loads of every first probe (the CPU overlaps the misses).
+        let (slots, mask) = (&*self.slots, self.mask);
         first.clear();
-        first.extend(hashes.iter().map(|&h| self.slots[h as usize & self.mask]));
+        first.extend(hashes.iter().map(|&h| slots[h as usize & mask]));
         // Pass 2: resolve; further probes are mostly in the same cache line.
         for (&h, &e) in hashes.iter().zip(first.iter()) {
             if e == EMPTY {
@@ -60,25 +106,25 @@ impl HashIndex {
             }
             if e >> 32 == h >> 32 {
                 f(e as u32);
-            } else if let Some(id) = self.get_from((h as usize + 1) & self.mask, h) {
+            } else if let Some(id) = get_from(slots, mask, (h as usize + 1) & mask, h) {
                 f(id);
             }
         }
     }
+}
 
-    /// Probes for `h` from slot `i` on.
-    #[inline]
-    fn get_from(&self, mut i: usize, h: u64) -> Option<u32> {
-        loop {
-            let e = self.slots[i];
-            if e == EMPTY {
-                return None;
-            }
-            if e >> 32 == h >> 32 {
-                return Some(e as u32);
-            }
-            i = (i + 1) & self.mask;
+/// Probes `slots` for `h` from slot `i` on.
+#[inline]
+fn get_from(slots: &[u64], mask: usize, mut i: usize, h: u64) -> Option<u32> {
+    loop {
+        let e = slots[i];
+        if e == EMPTY {
+            return None;
         }
+        if e >> 32 == h >> 32 {
+            return Some(e as u32);
+        }
+        i = (i + 1) & mask;
     }
 }
 
@@ -115,6 +161,33 @@ mod tests {
         let index = HashIndex::new(&keys).unwrap();
         assert_eq!(index.get(keys[2]), Some(2));
         assert_eq!(index.get(4u64 << 40 | 5), None);
+    }
+
+    #[test]
+    fn stored_slots_are_checked() {
+        let keys: Vec<u64> = (0..100).map(mix).collect();
+        let index = HashIndex::new(&keys).unwrap();
+        let slots = index.slots().to_vec();
+        let back = HashIndex::from_slots(slots.clone().into(), 100).unwrap();
+        assert_eq!(back.get(keys[42]), Some(42));
+        assert!(
+            HashIndex::from_slots(slots.clone().into(), 99).is_err(),
+            "id out of range"
+        );
+        assert!(HashIndex::from_slots(slots[..255].to_vec().into(), 100).is_err());
+        let mut repeated = slots.clone();
+        let first = repeated.iter().position(|&e| e != EMPTY).unwrap();
+        let other = repeated.iter().rposition(|&e| e != EMPTY).unwrap();
+        repeated[other] = repeated[first];
+        assert!(
+            HashIndex::from_slots(repeated.into(), 100).is_err(),
+            "repeated id"
+        );
+        let full = vec![0u64; 16];
+        assert!(
+            HashIndex::from_slots(full.into(), 16).is_err(),
+            "no free slot"
+        );
     }
 
     #[test]

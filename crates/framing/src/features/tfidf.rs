@@ -21,6 +21,7 @@ use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRan
 use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
 use crate::hint::prefetch;
+use crate::store::Table;
 use crate::text::{Language, Normalizer, Stemmer, StopWords, Tokenizer};
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
@@ -439,11 +440,11 @@ pub fn smooth_idf(n_docs: usize, df: usize) -> f32 {
 #[derive(Debug, Clone)]
 pub struct Vocabulary {
     kind: NgramKind,
-    /// Every term's text, back to back (one allocation, not one per term).
-    text: String,
+    /// Every term's UTF-8 text, back to back (one allocation, not one per term).
+    text: Table<u8>,
     /// Where each term ends in `text`; term `i` starts where term `i - 1` ends.
-    ends: Vec<u32>,
-    idf: Vec<f32>,
+    ends: Table<u32>,
+    idf: Table<f32>,
     index: HashIndex,
 }
 
@@ -465,52 +466,42 @@ impl Vocabulary {
     /// Fails as [`Vocabulary::new`] does, and on ends that are not increasing character
     /// boundaries of `text` ending at its end.
     pub fn packed(kind: NgramKind, text: String, ends: Vec<u32>, idf: Vec<f32>) -> Result<Self> {
-        if ends.len() != idf.len() {
-            return Err(Error::Shape {
-                what: "vocabulary idf values",
-                expected: ends.len(),
-                found: idf.len(),
-            });
-        }
-        if ends.len() > u32::MAX as usize {
-            return Err(Error::InvalidParam {
-                name: "vocabulary",
-                problem: "more than 2^32 terms".into(),
-            });
-        }
-        let mut start = 0usize;
-        for &end in &ends {
-            let end = end as usize;
-            if end < start || !text.is_char_boundary(end) {
-                return Err(Error::InvalidParam {
-                    name: "vocabulary",
-                    problem: format!("term end {end} is not a boundary after {start}"),
-                });
-            }
-            start = end;
-        }
-        if start != text.len() {
-            return Err(Error::InvalidParam {
-                name: "vocabulary",
-                problem: format!(
-                    "{} bytes of term text after the last term",
-                    text.len() - start
-                ),
-            });
-        }
-        if let Some(bad) = idf.iter().find(|v| !v.is_finite() || **v <= 0.0) {
-            return Err(Error::InvalidParam {
-                name: "idf",
-                problem: format!("idf value {bad} is not a positive finite number"),
-            });
-        }
+        check_terms(text.as_bytes(), &ends, &idf)?;
         let hashes: Vec<u64> = (0..ends.len())
-            .map(|i| ngram_hash(kind, term_of(&text, &ends, i)))
+            .map(|i| ngram_hash(kind, term_of(text.as_bytes(), &ends, i)))
             .collect();
         let index = HashIndex::new(&hashes).map_err(|i| Error::InvalidParam {
             name: "vocabulary",
-            problem: format!("duplicate {kind:?} n-gram {:?}", term_of(&text, &ends, i)),
+            problem: format!(
+                "duplicate {kind:?} n-gram {:?}",
+                term_of(text.as_bytes(), &ends, i)
+            ),
         })?;
+        Ok(Vocabulary {
+            kind,
+            text: text.into_bytes().into(),
+            ends: ends.into(),
+            idf: idf.into(),
+            index,
+        })
+    }
+
+    /// A vocabulary from stored tables, the hash index included (a model file's, read in
+    /// place): checked as [`Vocabulary::packed`] checks, except that the index is checked
+    /// for shape (every id once, a free slot) rather than rebuilt from the terms.
+    pub(crate) fn stored(
+        kind: NgramKind,
+        text: Table<u8>,
+        ends: Table<u32>,
+        idf: Table<f32>,
+        slots: Table<u64>,
+    ) -> Result<Self> {
+        check_terms(&text, &ends, &idf)?;
+        let index =
+            HashIndex::from_slots(slots, ends.len()).map_err(|problem| Error::InvalidParam {
+                name: "vocabulary index",
+                problem,
+            })?;
         Ok(Vocabulary {
             kind,
             text,
@@ -549,13 +540,71 @@ impl Vocabulary {
     pub fn is_empty(&self) -> bool {
         self.ends.is_empty()
     }
+
+    /// The packed term text, the term ends and the hash index slots, as a model file
+    /// stores them.
+    pub(crate) fn tables(&self) -> (&[u8], &[u32], &[u64]) {
+        (&self.text, &self.ends, self.index.slots())
+    }
 }
 
-/// Term `i` of terms packed back to back in `text` and ending at `ends` (checked to be
-/// increasing character boundaries).
-fn term_of<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
+/// Checks packed terms: UTF-8 text, ends that are increasing character boundaries reaching
+/// its end, one positive finite IDF per term, fewer than 2^32 terms.
+fn check_terms(text: &[u8], ends: &[u32], idf: &[f32]) -> Result<()> {
+    let text = std::str::from_utf8(text).map_err(|e| Error::InvalidParam {
+        name: "vocabulary",
+        problem: format!("term text is not UTF-8 ({e})"),
+    })?;
+    if ends.len() != idf.len() {
+        return Err(Error::Shape {
+            what: "vocabulary idf values",
+            expected: ends.len(),
+            found: idf.len(),
+        });
+    }
+    if ends.len() > u32::MAX as usize {
+        return Err(Error::InvalidParam {
+            name: "vocabulary",
+            problem: "more than 2^32 terms".into(),
+        });
+    }
+    let mut start = 0usize;
+    for &end in ends {
+        let end = end as usize;
+        if end < start || !text.is_char_boundary(end) {
+            return Err(Error::InvalidParam {
+                name: "vocabulary",
+                problem: format!("term end {end} is not a boundary after {start}"),
+            });
+        }
+        start = end;
+    }
+    if start != text.len() {
+        return Err(Error::InvalidParam {
+            name: "vocabulary",
+            problem: format!(
+                "{} bytes of term text after the last term",
+                text.len() - start
+            ),
+        });
+    }
+    if let Some(bad) = idf.iter().find(|v| !v.is_finite() || **v <= 0.0) {
+        return Err(Error::InvalidParam {
+            name: "idf",
+            problem: format!("idf value {bad} is not a positive finite number"),
+        });
+    }
+    Ok(())
+}
+
+/// Term `i` of terms packed back to back in `text` and ending at `ends` (checked by
+/// [`check_terms`] to be UTF-8 split at character boundaries, so the fallback to `""`
+/// never happens).
+fn term_of<'a>(text: &'a [u8], ends: &[u32], i: usize) -> &'a str {
     let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-    &text[start..ends[i] as usize]
+    text.get(start..ends[i] as usize)
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .unwrap_or("")
 }
 
 fn too_big() -> Error {
@@ -871,11 +920,12 @@ impl Tfidf {
                 .map_or((true, 1.0), |p| (p.sublinear_tf, p.weight));
             ids.sort_unstable();
             let start = values.len();
+            let idf = vocab.idf();
             for &id in ids.iter() {
                 let global = self.offsets[b] + id;
                 let tf = take_tf(&mut counts, global, sublinear);
                 indices.push(global);
-                values.push(tf * vocab.idf[id as usize]);
+                values.push(tf * idf[id as usize]);
             }
             let norm = values[start..].iter().map(|v| v * v).sum::<f32>().sqrt();
             if norm > 0.0 {
