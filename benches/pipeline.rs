@@ -1,5 +1,5 @@
 //! Criterion benchmarks of the hot paths: normalize + tokenize, featurize (word and char
-//! n-grams), predict per paragraph, and fit. Each reports throughput.
+//! n-grams), predict per paragraph, fit, and model loading. Each reports throughput.
 //!
 //! Text comes from `labeled-data/recognition-debate.jsonl` when present (run from the
 //! workspace root), else from a built-in paragraph repeated with variations.
@@ -130,5 +130,26 @@ fn fit(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, text_stages, featurize, predict, fit);
+/// Loading the shipped default model: memory-mapped from its file (every check, checksum
+/// included), and parsed from bytes in memory (copied once into an aligned buffer).
+fn load(c: &mut Criterion) {
+    let path = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../models/recognition-debate.model"
+    ));
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    let mut g = c.benchmark_group("load");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("default-model-mapped", |b| {
+        b.iter(|| Model::load(path).expect("the shipped model loads"))
+    });
+    g.bench_function("default-model-from-bytes", |b| {
+        b.iter(|| Model::from_bytes(&bytes, None).expect("the shipped model loads"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, text_stages, featurize, predict, fit, load);
 criterion_main!(benches);

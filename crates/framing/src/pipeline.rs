@@ -125,10 +125,6 @@ impl FusedRows {
             stride: self.stride,
         }
     }
-
-    fn row(&self, j: usize) -> &[f32] {
-        self.view().row(j)
-    }
 }
 
 /// Fused rows borrowed as one slice (no per-row look-up of where the table lives).
@@ -320,14 +316,17 @@ impl Model {
             });
         }
         if scan {
-            if !fused.values().iter().all(|v| v.is_finite()) {
+            // Branch-free within a chunk, so the check vectorizes.
+            let finite = |c: &[f32]| c.iter().fold(true, |ok, v| ok & v.is_finite());
+            if !fused.values().chunks(4096).all(finite) {
                 return Err(Error::InvalidParam {
                     name: "weights",
                     problem: "non-finite weight".into(),
                 });
             }
+            let rows = fused.view();
             let idf = featurizer.blocks().iter().flat_map(|b| b.idf().iter());
-            if let Some(j) = idf.enumerate().position(|(j, &v)| fused.row(j)[0] != v) {
+            if let Some(j) = idf.enumerate().position(|(j, &v)| rows.row(j)[0] != v) {
                 return Err(Error::InvalidParam {
                     name: "fused rows",
                     problem: format!("row {j} does not start with its feature's IDF"),
