@@ -142,6 +142,22 @@ impl<'a> RowsView<'a> {
     }
 }
 
+/// Where each head's classes start in a fused row, from the heads' class counts; the last
+/// entry is `Σ classes`. Fails when there is no head.
+fn head_offsets(classes: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
+    let mut offsets = vec![0];
+    for k in classes {
+        offsets.push(offsets[offsets.len() - 1] + k);
+    }
+    if offsets.len() == 1 {
+        return Err(Error::InvalidParam {
+            name: "heads",
+            problem: "a model needs at least one head".into(),
+        });
+    }
+    Ok(offsets)
+}
+
 /// Values per fused row for `width` weights: `1 + width` rounded up to a power of two.
 pub(crate) fn fused_stride(width: usize) -> usize {
     (width + 1).next_power_of_two()
@@ -247,12 +263,7 @@ impl Model {
 
     /// Assembles a model, checking that every head reads the featurizer's columns.
     pub fn from_parts(featurizer: Tfidf, heads: Vec<Head>, meta: TrainingMeta) -> Result<Model> {
-        if heads.is_empty() {
-            return Err(Error::InvalidParam {
-                name: "heads",
-                problem: "a model needs at least one head".into(),
-            });
-        }
+        let head_offsets = head_offsets(heads.iter().map(|h| h.model.classes().len()))?;
         for h in &heads {
             if h.model.n_features() != featurizer.n_features() {
                 return Err(Error::Shape {
@@ -261,10 +272,6 @@ impl Model {
                     found: h.model.n_features(),
                 });
             }
-        }
-        let mut head_offsets = vec![0];
-        for h in &heads {
-            head_offsets.push(head_offsets[head_offsets.len() - 1] + h.model.classes().len());
         }
         let width = head_offsets[heads.len()];
         let d = featurizer.n_features();
@@ -303,10 +310,7 @@ impl Model {
         scan: bool,
     ) -> Result<Model> {
         let d = featurizer.n_features();
-        let mut head_offsets = vec![0];
-        for h in &stored {
-            head_offsets.push(head_offsets[head_offsets.len() - 1] + h.classes.len());
-        }
+        let head_offsets = head_offsets(stored.iter().map(|h| h.classes.len()))?;
         let width = head_offsets[stored.len()];
         if fused.rows != d || fused.stride != fused_stride(width) {
             return Err(Error::Shape {
@@ -341,12 +345,6 @@ impl Model {
                 field: s.field,
                 params: s.params,
                 model,
-            });
-        }
-        if heads.is_empty() {
-            return Err(Error::InvalidParam {
-                name: "heads",
-                problem: "a model needs at least one head".into(),
             });
         }
         Ok(Model {

@@ -4,8 +4,9 @@
 //! A model file (format 2, see [`crate::model_file`]) stores its large tables (the hash
 //! indexes, the fused weight rows) exactly as they sit in memory, each on a 64-byte
 //! boundary. Loading then checks them and points at them instead of rebuilding them: the
-//! embedded default model is read in place from the binary's read-only data, and a model
-//! read from disk is read once into one aligned buffer that its tables share.
+//! embedded default model is read in place from the binary's read-only data, a model file
+//! is memory-mapped, and model bytes given in memory are copied once into an aligned buffer
+//! that the tables share.
 
 use std::fmt;
 use std::ops::Deref;
@@ -40,25 +41,6 @@ impl Source {
         Source::Shared(Arc::new(buf), bytes.len())
     }
 
-    /// Reads all of `reader` (of about `size_hint` bytes) into an aligned buffer.
-    pub(crate) fn read(mut reader: impl std::io::Read, size_hint: u64) -> std::io::Result<Source> {
-        let mut len = 0usize;
-        let mut buf = vec![Line([0; ALIGN]); (size_hint as usize).div_ceil(ALIGN).max(1)];
-        loop {
-            if len == buf.len() * ALIGN {
-                buf.resize(buf.len() * 2, Line([0; ALIGN]));
-            }
-            let bytes = bytemuck::cast_slice_mut::<Line, u8>(&mut buf);
-            match reader.read(&mut bytes[len..]) {
-                Ok(0) => break,
-                Ok(n) => len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(Source::Shared(Arc::new(buf), len))
-    }
-
     /// Maps `file` into memory read-only (page-aligned, so every table is aligned too),
     /// reading it instead when it cannot be mapped (e.g. a pipe).
     ///
@@ -72,8 +54,9 @@ impl Source {
         match unsafe { memmap2::Mmap::map(file) } {
             Ok(map) => Ok(Source::Mapped(Arc::new(map))),
             Err(_) => {
-                let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-                Source::read(file, size)
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut &*file, &mut bytes)?;
+                Ok(Source::copy_of(&bytes))
             }
         }
     }
@@ -246,10 +229,15 @@ mod tests {
     }
 
     #[test]
-    fn reading_grows_past_the_hint() {
+    fn copies_and_maps_are_aligned() {
         let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
-        let source = Source::read(&data[..], 10).unwrap();
-        assert_eq!(source.bytes(), &data[..]);
+        let source = Source::copy_of(&data[1..]);
+        assert_eq!(source.bytes(), &data[1..]);
         assert_eq!(source.bytes().as_ptr() as usize % ALIGN, 0);
+        let mut file = tempfile::tempfile().unwrap();
+        std::io::Write::write_all(&mut file, &data).unwrap();
+        let mapped = Source::map(&file).unwrap();
+        assert_eq!(mapped.bytes(), &data[..]);
+        assert_eq!(mapped.bytes().as_ptr() as usize % ALIGN, 0);
     }
 }
