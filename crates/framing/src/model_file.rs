@@ -35,7 +35,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::classify::{FitInfo, LogisticModel, LogisticValidParams};
 use crate::error::{Error, Result};
 use crate::features::{NgramKind, Tfidf, TfidfValidParams, Vocabulary};
-use crate::pipeline::{fused_stride, FusedRows, Head, Model, StoredHead, TrainingMeta};
+use crate::pipeline::{FusedRows, Head, Model, StoredHead, TrainingMeta};
 use crate::store::{Source, Table, Value, ALIGN};
 
 /// The first bytes of every model file.
@@ -320,13 +320,8 @@ fn read_v2(r: &mut Reader<'_>, source: &Source, header: Header, trust: Trust) ->
             header.n_features,
         )));
     }
-    let width: usize = header.heads.iter().map(|h| h.classes.len()).sum();
+    // The stride is checked against the heads' classes when the model is assembled.
     let stride = header.fused_stride.ok_or_else(|| missing("fused_stride"))?;
-    if stride != fused_stride(width) as u64 {
-        return Err(err(format!(
-            "fused rows of {stride} values cannot hold {width} weights"
-        )));
-    }
     let n_values = (d as u64)
         .checked_mul(stride)
         .ok_or_else(|| err("fused row size overflows".into()))?;

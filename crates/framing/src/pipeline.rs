@@ -159,7 +159,7 @@ fn head_offsets(classes: impl Iterator<Item = usize>) -> Result<Vec<usize>> {
 }
 
 /// Values per fused row for `width` weights: `1 + width` rounded up to a power of two.
-pub(crate) fn fused_stride(width: usize) -> usize {
+fn fused_stride(width: usize) -> usize {
     (width + 1).next_power_of_two()
 }
 
@@ -288,14 +288,32 @@ impl Model {
                 row[1 + head_offsets[h]..][..k].copy_from_slice(&w[j * k..][..k]);
             }
         });
-        Ok(Model {
+        Ok(Model::assemble(
+            featurizer,
+            heads,
+            meta,
+            fused,
+            head_offsets,
+        ))
+    }
+
+    /// The model of checked parts: `fused` holds the featurizer's rows and `head_offsets`
+    /// the heads' columns in them.
+    fn assemble(
+        featurizer: Tfidf,
+        heads: Vec<Head>,
+        meta: TrainingMeta,
+        fused: FusedRows,
+        head_offsets: Vec<usize>,
+    ) -> Model {
+        Model {
             featurizer,
             heads,
             meta,
             fused,
             head_offsets,
             file_version: None,
-        })
+        }
     }
 
     /// Assembles a model from stored tables (a model file's, read in place): the fused
@@ -347,14 +365,13 @@ impl Model {
                 model,
             });
         }
-        Ok(Model {
+        Ok(Model::assemble(
             featurizer,
             heads,
             meta,
             fused,
             head_offsets,
-            file_version: None,
-        })
+        ))
     }
 
     /// The format version of the model file it was read from; `None` for a model built in

@@ -89,14 +89,24 @@ impl HashIndex {
     /// The id of `h`, if present.
     #[inline]
     pub fn get(&self, h: u64) -> Option<u32> {
-        get_from(&self.slots, self.mask, h as usize & self.mask, h)
+        self.view().get(h)
+    }
+
+    /// The index borrowed as a plain slice, for loops that look up many hashes (no
+    /// per-lookup resolution of where the slots live).
+    #[inline]
+    pub(crate) fn view(&self) -> IndexView<'_> {
+        IndexView {
+            slots: &self.slots,
+            mask: self.mask,
+        }
     }
 
     /// Calls `f(id)` for every hash of `hashes` that is present, in order. `first` is a
     /// reusable buffer.
     pub fn lookup_all(&self, hashes: &[u64], first: &mut Vec<u64>, mut f: impl FnMut(u32)) {
         // Pass 1: independent loads of every first probe (the CPU overlaps the misses).
-        let (slots, mask) = (&*self.slots, self.mask);
+        let IndexView { slots, mask } = self.view();
         first.clear();
         first.extend(hashes.iter().map(|&h| slots[h as usize & mask]));
         // Pass 2: resolve; further probes are mostly in the same cache line.
@@ -110,6 +120,21 @@ impl HashIndex {
                 f(id);
             }
         }
+    }
+}
+
+/// A [`HashIndex`] borrowed as a slice.
+#[derive(Clone, Copy)]
+pub(crate) struct IndexView<'a> {
+    slots: &'a [u64],
+    mask: usize,
+}
+
+impl IndexView<'_> {
+    /// The id of `h`, if present.
+    #[inline]
+    pub(crate) fn get(self, h: u64) -> Option<u32> {
+        get_from(self.slots, self.mask, h as usize & self.mask, h)
     }
 }
 

@@ -852,6 +852,7 @@ impl Tfidf {
             // Then, a group of chunks at a time: resolve each chunk to its cached ids
             // (featurizing it on a miss) and prefetch them, then count the group's ids.
             let per_char = cp.ngram_range.max - cp.ngram_range.min + 1;
+            let index = vocab.index.view();
             for (group, keys) in scratch
                 .chunks
                 .chunks(CHUNK_GROUP)
@@ -875,7 +876,7 @@ impl Tfidf {
                             let found = &mut scratch.char_ids;
                             let chunk = &scratch.normalized[a..z];
                             char_wb_ngrams(chunk, cp.ngram_range, &mut scratch.ngrams, |h, _| {
-                                if let Some(id) = vocab.index.get(h) {
+                                if let Some(id) = index.get(h) {
                                     found.push(id);
                                 }
                             });
