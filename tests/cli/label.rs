@@ -312,3 +312,38 @@ fn missing_path_is_an_error_record() {
     );
     assert_eq!(jsonl(&stdout(&out))[0]["kind"], "error");
 }
+
+#[test]
+fn small_chunks_keep_input_order_and_every_record() {
+    // With one article per chunk, labeling of each chunk overlaps with writing the one
+    // before it; the output must be what one big chunk gives, record for record.
+    let d = Dir::new();
+    let mut paths = Vec::new();
+    for i in 0..7 {
+        let text = match i % 3 {
+            0 => blank_line_article(),
+            1 => format!("{P3}\n\n{P1}\n"),
+            _ => String::new(),
+        };
+        paths.push(d.write(&format!("a{i}.txt"), text));
+    }
+    let args = |chunk: &'static str, jobs: &'static str| {
+        let mut a = vec!["label", "--format", "jsonl", "--keep-skipped", "--summary"];
+        a.extend(["--chunk", chunk, "--jobs", jobs]);
+        a.extend(paths.iter().map(|p| p.to_str().unwrap()));
+        a
+    };
+    let one = d.run(&args("1", "2"));
+    let big = d.run(&args("100", "1"));
+    assert_eq!(one.status.code(), big.status.code());
+    assert_eq!(stdout(&one), stdout(&big));
+    let rows = jsonl(&stdout(&one));
+    let order: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["kind"] == "article" || r["kind"] == "error")
+        .map(|r| r["article"].as_str().unwrap())
+        .collect();
+    let want: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(order, want);
+    assert_eq!(rows.last().unwrap()["articles_read"], 7);
+}

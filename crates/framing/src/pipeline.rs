@@ -19,6 +19,69 @@ use crate::store::Table;
 /// How many n-grams ahead scoring prefetches a fused weight row.
 const PREFETCH: usize = 8;
 
+/// One block's scoring pass: for each n-gram `j` (term frequency `tf`), `v = tf · IDF_j`
+/// (lane 0 of its fused row), `acc[c] += v · row[c]` for every lane `c` of the row, and
+/// returns `Σ v²`. Every lane is summed, IDF and zero padding included, so that for the
+/// usual strides ([`accumulate_fixed`]) a whole row is a few vector operations on
+/// registers instead of a loop per class; lanes `1..=Σ classes` are the scores. Each lane's
+/// sum runs in n-gram order, exactly as a loop per class would.
+#[inline(always)]
+fn accumulate(rows: RowsView<'_>, ids: &[u32], tfs: &[f32], acc: &mut [f32]) -> f32 {
+    match rows.stride {
+        8 => accumulate_fixed::<8>(rows, ids, tfs, acc),
+        16 => accumulate_fixed::<16>(rows, ids, tfs, acc),
+        32 => accumulate_fixed::<32>(rows, ids, tfs, acc),
+        stride => {
+            let acc = &mut acc[..stride];
+            acc.iter_mut().for_each(|a| *a = 0.0);
+            let mut norm2 = 0.0f32;
+            for (&j, &tf) in ids.iter().zip(tfs) {
+                let row = rows.row(j as usize);
+                let v = tf * row[0];
+                norm2 += v * v;
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += v * w;
+                }
+            }
+            norm2
+        }
+    }
+}
+
+/// [`accumulate`] for rows of `S` values, summed in an array the compiler keeps in vector
+/// registers.
+#[inline(always)]
+fn accumulate_fixed<const S: usize>(
+    rows: RowsView<'_>,
+    ids: &[u32],
+    tfs: &[f32],
+    acc: &mut [f32],
+) -> f32
+where
+    [f32; S]: bytemuck::Pod,
+{
+    let mut sum = [0.0f32; S];
+    let mut norm2 = 0.0f32;
+    // Whole rows (the table's length is a multiple of the stride).
+    let table: &[[f32; S]] = bytemuck::try_cast_slice(rows.data).unwrap_or(&[]);
+    let ahead = ids.get(PREFETCH..).unwrap_or(&[]);
+    for (t, (&j, &tf)) in ids.iter().zip(tfs).enumerate() {
+        if let Some(row) = ahead.get(t).and_then(|&a| table.get(a as usize)) {
+            prefetch(&row[..1]);
+        }
+        let Some(row) = table.get(j as usize) else {
+            continue;
+        };
+        let v = tf * row[0];
+        norm2 += v * v;
+        for (a, w) in sum.iter_mut().zip(row) {
+            *a += v * w;
+        }
+    }
+    acc[..S].copy_from_slice(&sum);
+    norm2
+}
+
 /// A classifier for one label field (e.g. `frame` or `stance`).
 #[derive(Debug, Clone)]
 pub struct Head {
@@ -452,28 +515,15 @@ impl Model {
     pub fn predict_one_with(&self, text: &str, scratch: &mut Scratch) -> Prediction {
         let width = self.width();
         let mut z = self.intercepts();
-        let mut zb = vec![0.0f32; width];
         let rows = self.fused.view();
+        let mut zb = vec![0.0f32; rows.stride];
         self.featurizer
             .for_each_block(text, scratch, |b, ids, tfs| {
-                zb.iter_mut().for_each(|v| *v = 0.0);
-                let mut norm2 = 0.0f32;
-                let ahead = ids.get(PREFETCH..).unwrap_or(&[]);
-                for (t, (&j, &tf)) in ids.iter().zip(tfs).enumerate() {
-                    if let Some(&a) = ahead.get(t) {
-                        prefetch(rows.row(a as usize));
-                    }
-                    let row = rows.row(j as usize);
-                    let v = tf * row[0];
-                    norm2 += v * v;
-                    for (zc, wc) in zb.iter_mut().zip(&row[1..=width]) {
-                        *zc += v * wc;
-                    }
-                }
+                let norm2 = accumulate(rows, ids, tfs, &mut zb);
                 if norm2 > 0.0 {
                     let weight = self.featurizer.block_params(b).map_or(1.0, |p| p.weight);
                     let scale = weight / norm2.sqrt();
-                    for (zc, v) in z.iter_mut().zip(&zb) {
+                    for (zc, v) in z.iter_mut().zip(&zb[1..=width]) {
                         *zc += scale * v;
                     }
                 }

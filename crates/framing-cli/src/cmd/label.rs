@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::args::LabelArgs;
-use crate::output::label::writer_for;
+use crate::output::label::{writer_for, LabelWriter};
 use crate::output::RecordBuffer;
 use crate::{config, interrupt, Outcome};
 
@@ -255,6 +255,43 @@ fn process(job: Job, model: &Model, params: &ReaderParams) -> Done {
     }
 }
 
+/// Writes one chunk of processed articles (records, warnings and errors on stderr) and adds
+/// them to `totals`.
+fn write_chunk(
+    done: &[Done],
+    a: &LabelArgs,
+    model: &Model,
+    writer: &mut dyn LabelWriter,
+    totals: &mut Totals,
+    progress: &Option<indicatif::ProgressBar>,
+) -> Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    for d in done {
+        totals.read += 1;
+        for w in &d.warnings {
+            totals.warnings += 1;
+            if progress.is_none() || !a.quiet {
+                eprintln!("framing: warning: {}: {w}", d.name);
+            }
+        }
+        match &d.result {
+            Ok(l) => totals.tally.merge(&l.tally),
+            Err(e) => {
+                totals.failed += 1;
+                eprintln!("framing: {}: {e}", d.name);
+            }
+        }
+        writer.article(model, d)?;
+    }
+    writer.flush()?;
+    if let Some(bar) = progress {
+        bar.inc(done.len() as u64);
+    }
+    Ok(())
+}
+
 /// Runs `framing label`.
 pub fn run(a: LabelArgs) -> Result<Outcome> {
     let (model, _) = config::load_model(a.model.as_deref())?;
@@ -302,9 +339,13 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
     };
     let chunk = a.chunk.max(1);
     let mut interrupted = false;
+    // A pipeline of two stages: while the pool reads and labels one chunk of articles, this
+    // thread writes the chunk before it (so the workers never wait for output). Memory
+    // holds two chunks.
+    let mut pending: Vec<Done> = Vec::new();
     loop {
         let mut batch = Vec::with_capacity(chunk);
-        while batch.len() < chunk {
+        while !interrupted && batch.len() < chunk {
             if interrupt::requested() {
                 interrupted = true;
                 break;
@@ -314,36 +355,24 @@ pub fn run(a: LabelArgs) -> Result<Outcome> {
                 None => break,
             }
         }
-        if batch.is_empty() {
+        if batch.is_empty() && pending.is_empty() {
             break;
         }
-        let done: Vec<Done> = pool.install(|| {
-            batch
-                .into_par_iter()
-                .map(|j| process(j, &model, &params))
-                .collect()
+        let mut next: Vec<Done> = Vec::new();
+        let written = pool.in_place_scope(|scope| {
+            if !batch.is_empty() {
+                let (next, model, params) = (&mut next, &model, &params);
+                scope.spawn(move |_| {
+                    *next = batch
+                        .into_par_iter()
+                        .map(|j| process(j, model, params))
+                        .collect();
+                });
+            }
+            write_chunk(&pending, &a, &model, &mut *writer, &mut totals, &progress)
         });
-        for d in &done {
-            totals.read += 1;
-            for w in &d.warnings {
-                totals.warnings += 1;
-                if progress.is_none() || !a.quiet {
-                    eprintln!("framing: warning: {}: {w}", d.name);
-                }
-            }
-            match &d.result {
-                Ok(l) => totals.tally.merge(&l.tally),
-                Err(e) => {
-                    totals.failed += 1;
-                    eprintln!("framing: {}: {e}", d.name);
-                }
-            }
-            writer.article(&model, d)?;
-        }
-        writer.flush()?;
-        if let Some(bar) = &progress {
-            bar.inc(done.len() as u64);
-        }
+        written?;
+        pending = next;
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();

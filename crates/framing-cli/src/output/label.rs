@@ -117,6 +117,57 @@ fn corpus_summary(totals: &Totals) -> Map<String, Value> {
     m
 }
 
+/// A field value of a JSON record, borrowed.
+#[derive(Clone, Copy)]
+enum Field<'a> {
+    Str(&'a str),
+    Int(usize),
+    Num(f64),
+}
+
+impl serde::Serialize for Field<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match *self {
+            Field::Str(v) => s.serialize_str(v),
+            Field::Int(v) => s.serialize_u64(v as u64),
+            // As `Value::from(f64)`: a number, or null when not finite.
+            Field::Num(v) if v.is_finite() => s.serialize_f64(v),
+            Field::Num(_) => s.serialize_unit(),
+        }
+    }
+}
+
+/// A JSON record's fields, written as a `serde_json::Map` of them would be: keys in
+/// sorted order, a repeated key holding the value pushed last.
+#[derive(Default)]
+struct Fields<'a> {
+    entries: Vec<(&'a str, Field<'a>)>,
+}
+
+impl<'a> Fields<'a> {
+    fn clear(&mut self) {
+        self.entries.clear();
+    }
+
+    fn push(&mut self, key: &'a str, value: Field<'a>) {
+        self.entries.push((key, value));
+    }
+
+    /// Writes the record as one JSON line.
+    fn write_line(&mut self, out: &mut impl Write) -> Result<()> {
+        // Stable: among equal keys the last pushed ends up last, and is the one kept.
+        self.entries.sort_by(|a, b| a.0.cmp(b.0));
+        let e = &self.entries;
+        let kept = (0..e.len())
+            .filter(|&i| e.get(i + 1).map_or(true, |next| next.0 != e[i].0))
+            .map(|i| e[i]);
+        let mut ser = serde_json::Serializer::new(&mut *out);
+        serde::Serializer::collect_map(&mut ser, kept)?;
+        out.write_all(b"\n")?;
+        Ok(())
+    }
+}
+
 struct Jsonl<W> {
     out: W,
     keep_skipped: bool,
@@ -136,8 +187,46 @@ impl<W: Write> LabelWriter for Jsonl<W> {
         if let Some(e) = error_record(done) {
             return self.line(&e);
         }
-        for r in records(model, done, self.keep_skipped) {
-            self.line(&r)?;
+        // The records of `records`, serialized from borrowed fields (no map, no copies).
+        if let Ok(l) = &done.result {
+            let score_keys: Vec<String> = model
+                .heads()
+                .iter()
+                .map(|h| format!("{}_score", h.field))
+                .collect();
+            let mut preds = l.predictions.iter();
+            let mut paragraph = 0usize;
+            let mut fields = Fields::default();
+            for b in &l.blocks {
+                fields.clear();
+                match b.kind {
+                    BlockKind::Prose => {
+                        let Some(p) = preds.next() else { break };
+                        fields.push("kind", Field::Str("prose"));
+                        fields.push("article", Field::Str(&done.name));
+                        fields.push("paragraph", Field::Int(paragraph));
+                        fields.push("start", Field::Int(b.start));
+                        fields.push("end", Field::Int(b.end));
+                        for (h, head) in model.heads().iter().enumerate() {
+                            fields.push(&head.field, Field::Str(model.label(h, p)));
+                            let score = (p[h].score * 1e6).round() / 1e6;
+                            fields.push(&score_keys[h], Field::Num(score));
+                        }
+                        fields.push("text", Field::Str(&b.text));
+                        paragraph += 1;
+                    }
+                    BlockKind::Skip(reason) if self.keep_skipped => {
+                        fields.push("kind", Field::Str("skip"));
+                        fields.push("article", Field::Str(&done.name));
+                        fields.push("reason", Field::Str(reason.as_str()));
+                        fields.push("start", Field::Int(b.start));
+                        fields.push("end", Field::Int(b.end));
+                        fields.push("text", Field::Str(&b.text));
+                    }
+                    BlockKind::Skip(_) => continue,
+                }
+                fields.write_line(&mut self.out)?;
+            }
         }
         if self.summary {
             if let Some(s) = article_summary(done) {
@@ -379,5 +468,44 @@ impl<W: Write> LabelWriter for Table<W> {
             .collect();
         writeln!(self.out, "  dominant: {}", dominant.join(", "))?;
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_written_as_a_map_of_them() {
+        // Keys out of order, a key pushed twice (a head named `text`), a non-finite score,
+        // and text that needs escaping.
+        let entries = [
+            ("text", Field::Str("first")),
+            ("kind", Field::Str("prose")),
+            ("paragraph", Field::Int(3)),
+            ("frame_score", Field::Num(0.25)),
+            ("stance_score", Field::Num(f64::NAN)),
+            ("text", Field::Str("say \"no\"\n\u{2014} \u{1}")),
+            ("article", Field::Str("a/b.txt")),
+        ];
+        let mut fields = Fields::default();
+        let mut map = Map::new();
+        for (k, v) in entries {
+            fields.push(k, v);
+            let value: Value = match v {
+                Field::Str(s) => s.into(),
+                Field::Int(n) => n.into(),
+                Field::Num(x) => x.into(),
+            };
+            map.insert(k.to_string(), value);
+        }
+        let mut got = Vec::new();
+        fields.write_line(&mut got).unwrap();
+        let mut want = serde_json::to_vec(&map).unwrap();
+        want.push(b'\n');
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want).unwrap()
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! block (a pull quote, a repeated line) is a duplicate.
 
 use super::txt::ends_sentence;
-use super::{Block, BlockKind, SkipReason};
+use super::{ascii_words, is_ascii_space, Block, BlockKind, SkipReason};
 use crate::text::is_english_stop_word;
 
 /// Thresholds of the classifier.
@@ -299,6 +299,7 @@ const MONTHS: &[&str] = &[
     "dec",
 ];
 
+#[derive(Debug, PartialEq)]
 struct Stats {
     words: usize,
     function_share: f64,
@@ -307,6 +308,15 @@ struct Stats {
 }
 
 fn stats(text: &str) -> Stats {
+    if text.is_ascii() {
+        stats_ascii(text)
+    } else {
+        stats_chars(text)
+    }
+}
+
+/// [`stats`] character by character (any text).
+fn stats_chars(text: &str) -> Stats {
     let mut words = 0;
     let mut function = 0;
     let mut capitalized = 0;
@@ -348,6 +358,43 @@ fn stats(text: &str) -> Stats {
     }
 }
 
+/// [`stats`] of ASCII text, byte by byte (the same counts: on ASCII, `is_alphanumeric` is
+/// `is_ascii_alphanumeric`, `is_uppercase` is `is_ascii_uppercase`, and so on).
+fn stats_ascii(text: &str) -> Stats {
+    let (mut words, mut function, mut capitalized) = (0usize, 0usize, 0usize);
+    let keep = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
+    let mut buf = [0u8; LONGEST_FUNCTION_WORD];
+    for w in ascii_words(text) {
+        let b = w.as_bytes();
+        let Some(a) = b.iter().position(keep) else {
+            continue;
+        };
+        let z = b.iter().rposition(keep).map_or(a + 1, |z| z + 1);
+        words += 1;
+        let core = &b[a..z];
+        if core.len() <= LONGEST_FUNCTION_WORD {
+            let lower = &mut buf[..core.len()];
+            lower.copy_from_slice(core);
+            lower.make_ascii_lowercase();
+            if std::str::from_utf8(lower).is_ok_and(|l| {
+                matches!(l, "not" | "no" | "said" | "says") || is_english_stop_word(l)
+            }) {
+                function += 1;
+            }
+        }
+        if b[0].is_ascii_uppercase() || b[0].is_ascii_digit() {
+            capitalized += 1;
+        }
+    }
+    let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
+    Stats {
+        words,
+        function_share: share(function, words),
+        capitalized_share: share(capitalized, words),
+        non_latin_share: 0.0,
+    }
+}
+
 /// Longest word of [`crate::text::ENGLISH_STOP_WORDS`] and the extra function words, in bytes (all are
 /// ASCII).
 const LONGEST_FUNCTION_WORD: usize = 10;
@@ -375,6 +422,17 @@ fn is_function_word(word: &str, buf: &mut String) -> bool {
         }
     }
     matches!(buf.as_str(), "not" | "no" | "said" | "says") || is_english_stop_word(buf)
+}
+
+/// Whether `lower` contains one of [`BOILERPLATE_CUES`]: one pass of an Aho-Corasick
+/// automaton built once, instead of a substring search per cue.
+fn has_boilerplate_cue(lower: &str) -> bool {
+    static CUES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    match CUES.get_or_init(|| aho_corasick::AhoCorasick::new(BOILERPLATE_CUES).ok()) {
+        Some(ac) => ac.is_match(lower),
+        None => BOILERPLATE_CUES.iter().any(|c| lower.contains(c)),
+    }
 }
 
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
@@ -503,8 +561,13 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     }
     // Markers are searched anywhere only in blocks of at most 50 words; longer blocks (most
     // prose) are only checked for a marker prefix, so only their start is lowercased.
+    let ascii = text.is_ascii();
     let lower: String = if s.words <= 50 {
-        text.to_lowercase()
+        if ascii {
+            text.to_ascii_lowercase()
+        } else {
+            text.to_lowercase()
+        }
     } else {
         text.chars().take(16).flat_map(char::to_lowercase).collect()
     };
@@ -528,7 +591,7 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if s.words <= 40 && starts_with_any(&lower, NAVIGATION_PREFIXES) {
         return BlockKind::Skip(R::Navigation);
     }
-    if s.words <= 50 && BOILERPLATE_CUES.iter().any(|c| lower.contains(c)) {
+    if s.words <= 50 && has_boilerplate_cue(&lower) {
         return BlockKind::Skip(R::Boilerplate);
     }
     if is_footnote(text, s.words) {
@@ -537,11 +600,17 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if lower.starts_with("[photo") || lower.starts_with("[image") || lower.starts_with("[caption") {
         return BlockKind::Skip(R::Caption);
     }
-    let chars = text.chars().filter(|c| !c.is_whitespace()).count().max(1);
+    let chars = if ascii {
+        text.bytes().filter(|&c| !is_ascii_space(c)).count()
+    } else {
+        text.chars().filter(|c| !c.is_whitespace()).count()
+    }
+    .max(1);
     if b.hints.link_chars as f64 / chars as f64 >= p.max_link_density {
         return BlockKind::Skip(R::Navigation);
     }
-    let separators = text.contains(" | ") || text.contains(" · ") || text.contains(" • ");
+    let separators =
+        text.contains(" | ") || !ascii && (text.contains(" · ") || text.contains(" • "));
     if separators && (!ends_sentence(text) || s.function_share < p.min_function_words) {
         return BlockKind::Skip(R::Navigation);
     }
@@ -579,6 +648,30 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
 fn dedup_key(text: &str) -> String {
+    if text.is_ascii() {
+        let mut key = Vec::with_capacity(text.len());
+        let mut gap = false;
+        for &c in text.as_bytes() {
+            if !c.is_ascii_alphanumeric() {
+                gap = true;
+                continue;
+            }
+            if gap && !key.is_empty() {
+                key.push(b' ');
+            }
+            gap = false;
+            key.push(c.to_ascii_lowercase());
+        }
+        // ASCII bytes only, so always valid; the general path is the fallback.
+        if let Ok(key) = String::from_utf8(key) {
+            return key;
+        }
+    }
+    dedup_key_chars(text)
+}
+
+/// [`dedup_key`] character by character (any text).
+fn dedup_key_chars(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut gap = false;
     for c in text.chars() {
@@ -609,7 +702,11 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
     for b in blocks.iter_mut() {
-        let words = b.text.split_whitespace().count();
+        let words = if b.text.is_ascii() {
+            ascii_words(&b.text).count()
+        } else {
+            b.text.split_whitespace().count()
+        };
         if !in_comments && words <= 12 && starts_with_any(&b.text.to_lowercase(), COMMENT_MARKERS) {
             in_comments = true;
         }
@@ -664,7 +761,7 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
             _ => dedup_key(&b.text),
         })
         .collect();
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
     for i in 0..blocks.len() {
         if keys[i].is_empty() {
             continue;
@@ -744,6 +841,19 @@ mod tests {
         for w in ["Taliban", "recognition", "théâtre", "Kabul’s"] {
             assert!(!is_function_word(w, &mut buf), "{w}");
         }
+    }
+
+    #[test]
+    fn ascii_fast_paths_match_the_general_paths() {
+        for s in crate::article::ASCII_CASES {
+            assert_eq!(stats_ascii(s), stats_chars(s), "{s:?}");
+            assert_eq!(dedup_key(s), dedup_key_chars(s), "{s:?}");
+        }
+        let cue = "Sign up for our newsletter";
+        assert!(has_boilerplate_cue(&cue.to_lowercase()));
+        assert!(!has_boilerplate_cue(
+            "officials in kabul said the talks would continue"
+        ));
     }
 
     #[test]

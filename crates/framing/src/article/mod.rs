@@ -153,39 +153,57 @@ pub(crate) struct RawBlock {
     pub hints: BlockHints,
 }
 
-/// Converts byte offsets (sorted by start) to character offsets in one pass.
+/// Converts byte offsets (sorted by start) to character offsets in one pass: the characters
+/// before byte `w` are the bytes before it that do not continue a UTF-8 sequence.
 fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
+    let bytes = source.as_bytes();
     let mut wanted: Vec<usize> = raw
         .iter()
         .flat_map(|b| [b.start_byte, b.end_byte])
+        .filter(|&w| w <= bytes.len())
         .collect();
     wanted.sort_unstable();
     wanted.dedup();
-    let mut map = std::collections::HashMap::with_capacity(wanted.len());
-    let mut next = wanted.iter().peekable();
-    let ends = source
-        .char_indices()
-        .map(|(b, _)| b)
-        .chain(std::iter::once(source.len()));
-    for (chars, byte) in ends.enumerate() {
-        while let Some(&&w) = next.peek() {
-            if w > byte {
-                break;
-            }
-            map.insert(w, chars);
-            next.next();
-        }
-    }
+    let (mut pos, mut chars) = (0, 0);
+    let at: Vec<usize> = wanted
+        .iter()
+        .map(|&w| {
+            chars += bytes[pos..w]
+                .iter()
+                .filter(|&&b| (b as i8) >= -0x40)
+                .count();
+            pos = w;
+            chars
+        })
+        .collect();
+    let char_offset = |w: usize| wanted.binary_search(&w).map_or(0, |i| at[i]);
     raw.into_iter()
         .map(|b| Block {
-            start: map.get(&b.start_byte).copied().unwrap_or(0),
-            end: map.get(&b.end_byte).copied().unwrap_or(0),
+            start: char_offset(b.start_byte),
+            end: char_offset(b.end_byte),
             text: b.text,
             kind: BlockKind::Prose,
             hints: b.hints,
         })
         .collect()
 }
+
+/// ASCII texts for checking each byte-wise fast path against its general path: every
+/// ASCII whitespace (vertical tab and form feed included), runs and ends of spaces,
+/// punctuation-only words, apostrophes, digits, capitals, control characters.
+#[cfg(test)]
+pub(crate) const ASCII_CASES: &[&str] = &[
+    "",
+    " ",
+    "\t\n\x0b\x0c\r ",
+    "  Kabul's envoy,  said:\t'no'  -- 42 times.\r\n",
+    "By Jane Doe | Updated 3 July 2025 10:05 GMT",
+    "... !!! ''' ---",
+    "NOT not No no SAID says It's it's",
+    "a\x0bb\x0cc\x01d\x7fe`f",
+    "Share this article",
+    "The Taliban's 2021 takeover, the U.S. withdrawal and the 'recognition' question.",
+];
 
 /// Invisible format characters (zero-width, bidi controls, BOM, soft hyphen): dropped from
 /// block text so they cannot hide a sentence's end or split a word.
@@ -196,6 +214,23 @@ fn is_invisible(c: char) -> bool {
 
 /// Collapses runs of whitespace to one space, drops invisible format characters, trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
+    if s.is_ascii() {
+        // Bytes, not chars: ASCII has no invisible characters, and `is_ascii_space` is
+        // `char::is_whitespace` on ASCII.
+        let mut out = String::with_capacity(s.len());
+        for w in ascii_words(s) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(w);
+        }
+        return out;
+    }
+    collapse_chars(s)
+}
+
+/// [`collapse_whitespace`] character by character (any text).
+fn collapse_chars(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for w in s.split_whitespace() {
         let start = out.len();
@@ -212,4 +247,61 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
         }
     }
     out
+}
+
+/// `char::is_whitespace` for an ASCII byte (space, tab, line feed, vertical tab, form feed,
+/// carriage return).
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
+}
+
+/// The words of `s` between runs of ASCII whitespace, found byte by byte; on ASCII text,
+/// exactly `str::split_whitespace` (which also splits at non-ASCII spaces).
+#[inline]
+pub(crate) fn ascii_words(s: &str) -> impl Iterator<Item = &str> + '_ {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && is_ascii_space(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !is_ascii_space(b[i]) {
+            i += 1;
+        }
+        // Both ends sit next to ASCII bytes or the ends of `s`: character boundaries.
+        (i > start).then(|| s.get(start..i)).flatten()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_collapsing_matches_the_general_path() {
+        for s in ASCII_CASES {
+            assert_eq!(collapse_whitespace(s), collapse_chars(s), "{s:?}");
+            let words: Vec<&str> = ascii_words(s).collect();
+            assert_eq!(words, s.split_whitespace().collect::<Vec<_>>(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn character_offsets_count_characters() {
+        let source = "a\u{e9}b\n\nKabul\u{2019}s \u{201c}x\u{201d}\n";
+        let raw = |a: usize, b: usize| RawBlock {
+            text: String::new(),
+            start_byte: a,
+            end_byte: b,
+            hints: BlockHints::default(),
+        };
+        let start = source.find('K').unwrap_or(0);
+        let blocks = to_char_offsets(source, vec![raw(0, 4), raw(start, source.len() - 1)]);
+        let chars: Vec<char> = source.chars().collect();
+        assert_eq!((blocks[0].start, blocks[0].end), (0, 3));
+        assert_eq!((blocks[1].start, blocks[1].end), (5, chars.len() - 1));
+        assert_eq!(chars[blocks[1].start], 'K');
+    }
 }

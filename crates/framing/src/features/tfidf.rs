@@ -914,6 +914,7 @@ impl Tfidf {
         self.count(text, scratch);
         let mut per_block = std::mem::take(&mut scratch.ids);
         let mut counts = std::mem::take(&mut scratch.counts);
+        let table = sublinear_table();
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
             let vocab = &self.blocks[b];
             let (sublinear, weight) = self
@@ -924,7 +925,7 @@ impl Tfidf {
             let idf = vocab.idf();
             for &id in ids.iter() {
                 let global = self.offsets[b] + id;
-                let tf = take_tf(&mut counts, global, sublinear);
+                let tf = take_tf(&mut counts, global, sublinear, table);
                 indices.push(global);
                 values.push(tf * idf[id as usize]);
             }
@@ -953,14 +954,17 @@ impl Tfidf {
     ) {
         self.count(text, scratch);
         let mut tfs = std::mem::take(&mut scratch.tfs);
+        let table = sublinear_table();
         for b in 0..self.blocks.len() {
             let sublinear = self.block_params(b).map_or(true, |p| p.sublinear_tf);
             let offset = self.offsets[b];
             let ids = &mut scratch.ids[b];
             tfs.clear();
-            for id in ids.iter_mut() {
+            tfs.resize(ids.len(), 0.0);
+            let counts = &mut scratch.counts;
+            for (id, tf) in ids.iter_mut().zip(tfs.iter_mut()) {
                 *id += offset;
-                tfs.push(take_tf(&mut scratch.counts, *id, sublinear));
+                *tf = take_tf(counts, *id, sublinear, table);
             }
             f(b, ids, &tfs);
         }
@@ -1036,11 +1040,11 @@ fn sublinear_table() -> &'static [f32; 64] {
 /// Feature `global`'s term frequency from its occurrence count in `counts` (`1 + ln n` when
 /// `sublinear`, else `n`), leaving the count at zero for the next text.
 #[inline]
-fn take_tf(counts: &mut [u16], global: u32, sublinear: bool) -> f32 {
-    let n = std::mem::take(&mut counts[global as usize]);
+fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; 64]) -> f32 {
+    let n = counts.get_mut(global as usize).map_or(0, std::mem::take);
     if !sublinear {
         f32::from(n)
-    } else if let Some(&tf) = sublinear_table().get(usize::from(n)) {
+    } else if let Some(&tf) = table.get(usize::from(n)) {
         tf
     } else {
         1.0 + f32::from(n).ln()
@@ -1216,10 +1220,17 @@ mod tests {
         for n in 1..300u16 {
             counts[n as usize] = n;
             let expected = 1.0 + f32::from(n).ln();
-            assert_eq!(take_tf(&mut counts, u32::from(n), true), expected, "{n}");
+            assert_eq!(
+                take_tf(&mut counts, u32::from(n), true, sublinear_table()),
+                expected,
+                "{n}"
+            );
             assert_eq!(counts[n as usize], 0);
             counts[n as usize] = n;
-            assert_eq!(take_tf(&mut counts, u32::from(n), false), f32::from(n));
+            assert_eq!(
+                take_tf(&mut counts, u32::from(n), false, sublinear_table()),
+                f32::from(n)
+            );
         }
     }
 

@@ -76,19 +76,33 @@ impl Normalizer {
         out.clear();
         if text.is_ascii() {
             // Fast path: NFKC is the identity on ASCII and only control characters need care.
-            out.reserve(text.len());
-            for b in text.bytes() {
-                let c = match b {
-                    b'\t' | b'\n' | b'\r' => b,
-                    0..=0x1F | 0x7F => b' ',
-                    b'`' if self.fold_punctuation => b'\'',
-                    _ if self.lowercase => b.to_ascii_lowercase(),
-                    _ => b,
-                };
-                out.push(c as char);
+            // Byte by byte into the buffer's bytes (ASCII in, ASCII out).
+            let mut bytes = std::mem::take(out).into_bytes();
+            bytes.extend(text.bytes().map(|b| match b {
+                b'\t' | b'\n' | b'\r' => b,
+                0..=0x1F | 0x7F => b' ',
+                b'`' if self.fold_punctuation => b'\'',
+                _ if self.lowercase => b.to_ascii_lowercase(),
+                _ => b,
+            }));
+            match String::from_utf8(bytes) {
+                Ok(s) => {
+                    *out = s;
+                    return;
+                }
+                // Unreachable (only ASCII bytes were written); the general path gives
+                // the same text.
+                Err(e) => {
+                    *out = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                }
             }
-            return;
         }
+        self.normalize_chars_into(text, out);
+    }
+
+    /// [`Normalizer::normalize_into`] character by character (any text).
+    fn normalize_chars_into(&self, text: &str, out: &mut String) {
+        out.clear();
         let push = |c: char, out: &mut String| match fold_char(c, self.fold_punctuation) {
             Fold::Drop => {}
             Fold::Keep(c) | Fold::Replace(c) => {
@@ -142,6 +156,30 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(n.normalize(input), want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_fast_path_matches_the_general_path() {
+        let cases = [
+            "Kabul's `envoy`\t\x0b\x0c\r\n \x01\x7f END",
+            "",
+            "A-Z a-z 0-9 ~!@#$%^&*()",
+        ];
+        for n in [
+            Normalizer::default(),
+            Normalizer {
+                nfkc: false,
+                lowercase: false,
+                fold_punctuation: false,
+            },
+        ] {
+            for s in cases {
+                let (mut fast, mut general) = (String::from("stale"), String::new());
+                n.normalize_into(s, &mut fast);
+                n.normalize_chars_into(s, &mut general);
+                assert_eq!(fast, general, "{s:?}");
+            }
         }
     }
 
