@@ -9,7 +9,8 @@
 //! block (a pull quote, a repeated line) is a duplicate.
 
 use super::txt::ends_sentence;
-use super::{ascii_words, is_ascii_space, Block, BlockKind, SkipReason};
+use super::{Block, BlockKind, SkipReason};
+use crate::text::{ascii_words, is_ascii_space};
 use crate::text::is_english_stop_word;
 
 /// Thresholds of the classifier.

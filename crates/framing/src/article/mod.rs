@@ -15,6 +15,8 @@ use serde::Serialize;
 
 pub use classify::ReaderParams;
 
+use crate::text::ascii_words;
+
 /// Why a block is not a paragraph to label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(rename_all = "kebab-case")]
@@ -247,32 +249,6 @@ fn collapse_chars(s: &str) -> String {
         }
     }
     out
-}
-
-/// `char::is_whitespace` for an ASCII byte (space, tab, line feed, vertical tab, form feed,
-/// carriage return).
-#[inline]
-pub(crate) fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t'..=b'\r')
-}
-
-/// The words of `s` between runs of ASCII whitespace, found byte by byte; on ASCII text,
-/// exactly `str::split_whitespace` (which also splits at non-ASCII spaces).
-#[inline]
-pub(crate) fn ascii_words(s: &str) -> impl Iterator<Item = &str> + '_ {
-    let b = s.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < b.len() && is_ascii_space(b[i]) {
-            i += 1;
-        }
-        let start = i;
-        while i < b.len() && !is_ascii_space(b[i]) {
-            i += 1;
-        }
-        // Both ends sit next to ASCII bytes or the ends of `s`: character boundaries.
-        (i > start).then(|| s.get(start..i)).flatten()
-    })
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
 use crate::hint::prefetch;
 use crate::store::Table;
-use crate::text::{Language, Normalizer, Stemmer, StopWords, Tokenizer};
+use crate::text::{ascii_words, Language, Normalizer, Stemmer, StopWords, Tokenizer};
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
 /// (scikit-learn's int vs float `min_df`/`max_df`).
@@ -1140,10 +1140,15 @@ fn char_chunks(p: &TfidfValidParams, s: &mut Scratch) {
         CharSource::Words => s.chunks.extend_from_slice(&s.spans),
         CharSource::Whitespace => {
             let base = s.normalized.as_ptr() as usize;
-            s.chunks.extend(s.normalized.split_whitespace().map(|w| {
+            let span = |w: &str| {
                 let a = w.as_ptr() as usize - base;
                 (a, a + w.len())
-            }));
+            };
+            if s.normalized.is_ascii() {
+                s.chunks.extend(ascii_words(&s.normalized).map(span));
+            } else {
+                s.chunks.extend(s.normalized.split_whitespace().map(span));
+            }
         }
     }
 }

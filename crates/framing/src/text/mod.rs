@@ -8,3 +8,29 @@ mod tokenize;
 pub use normalize::Normalizer;
 pub use stem::{Language, Stemmer};
 pub use tokenize::{is_english_stop_word, StopWords, Tokenizer, ENGLISH_STOP_WORDS};
+
+/// `char::is_whitespace` for an ASCII byte (space, tab, line feed, vertical tab, form feed,
+/// carriage return).
+#[inline]
+pub(crate) fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
+}
+
+/// The words of `s` between runs of ASCII whitespace, found byte by byte; on ASCII text,
+/// exactly `str::split_whitespace` (which also splits at non-ASCII spaces).
+#[inline]
+pub(crate) fn ascii_words(s: &str) -> impl Iterator<Item = &str> + '_ {
+    let b = s.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < b.len() && is_ascii_space(b[i]) {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && !is_ascii_space(b[i]) {
+            i += 1;
+        }
+        // Both ends sit next to ASCII bytes or the ends of `s`: character boundaries.
+        (i > start).then(|| s.get(start..i)).flatten()
+    })
+}

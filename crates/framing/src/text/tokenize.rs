@@ -175,10 +175,22 @@ impl Default for Tokenizer {
 /// Whether `word` (lowercase) is in [`ENGLISH_STOP_WORDS`], through a hash set built once
 /// (the tokenizer and the article reader ask about every word).
 pub fn is_english_stop_word(word: &str) -> bool {
-    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
-        std::sync::OnceLock::new();
-    SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().copied().collect())
-        .contains(word)
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<u128>> = std::sync::OnceLock::new();
+    let set = SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().filter_map(|w| packed(w)).collect());
+    packed(word).is_some_and(|key| set.contains(&key))
+}
+
+/// A word of at most 15 bytes as one integer: its bytes, then its length in the top byte
+/// (so no two words share a key). Longer words are in no stop list.
+fn packed(word: &str) -> Option<u128> {
+    let b = word.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    bytes[..b.len()].copy_from_slice(b);
+    bytes[15] = b.len() as u8;
+    Some(u128::from_le_bytes(bytes))
 }
 
 impl Tokenizer {
@@ -254,6 +266,20 @@ mod tests {
         let t = Tokenizer::default();
         let text = "moscow's move, 3 july 2025";
         t.for_each_token(text, |w, (s, e)| assert_eq!(&text[s..e], w));
+    }
+
+    #[test]
+    fn stop_word_lookup_is_exact() {
+        for w in ENGLISH_STOP_WORDS {
+            assert!(is_english_stop_word(w), "{w}");
+            for other in [format!("{w}\0"), format!("{w}s"), w.to_uppercase(), w[1..].into()] {
+                let listed = ENGLISH_STOP_WORDS.contains(&other.as_str());
+                assert_eq!(is_english_stop_word(&other), listed, "{other:?}");
+            }
+        }
+        for w in ["", "taliban", "themselvesthemselves", "\u{e9}t\u{e9}"] {
+            assert!(!is_english_stop_word(w), "{w}");
+        }
     }
 
     #[test]
