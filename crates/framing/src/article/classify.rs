@@ -10,8 +10,8 @@
 
 use super::txt::ends_sentence;
 use super::{Block, BlockKind, SkipReason};
-use crate::text::{ascii_words, is_ascii_space};
 use crate::text::is_english_stop_word;
+use crate::text::{ascii_words, is_ascii_space};
 
 /// Thresholds of the classifier.
 #[derive(Debug, Clone, PartialEq)]
@@ -302,6 +302,9 @@ const MONTHS: &[&str] = &[
 
 #[derive(Debug, PartialEq)]
 struct Stats {
+    /// Whitespace-separated words, punctuation-only ones included.
+    raw_words: usize,
+    /// Words with a letter, digit or apostrophe.
     words: usize,
     function_share: f64,
     capitalized_share: f64,
@@ -334,7 +337,9 @@ fn stats_chars(text: &str) -> Stats {
         }
     }
     let mut buf = String::new();
+    let mut raw_words = 0;
     for w in text.split_whitespace() {
+        raw_words += 1;
         let core = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'' && c != '’');
         if core.is_empty() {
             continue;
@@ -352,6 +357,7 @@ fn stats_chars(text: &str) -> Stats {
     }
     let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
     Stats {
+        raw_words,
         words,
         function_share: share(function, words),
         capitalized_share: share(capitalized, words),
@@ -362,10 +368,11 @@ fn stats_chars(text: &str) -> Stats {
 /// [`stats`] of ASCII text, byte by byte (the same counts: on ASCII, `is_alphanumeric` is
 /// `is_ascii_alphanumeric`, `is_uppercase` is `is_ascii_uppercase`, and so on).
 fn stats_ascii(text: &str) -> Stats {
-    let (mut words, mut function, mut capitalized) = (0usize, 0usize, 0usize);
+    let (mut raw_words, mut words, mut function, mut capitalized) = (0, 0, 0, 0);
     let keep = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
     let mut buf = [0u8; LONGEST_FUNCTION_WORD];
     for w in ascii_words(text) {
+        raw_words += 1;
         let b = w.as_bytes();
         let Some(a) = b.iter().position(keep) else {
             continue;
@@ -389,6 +396,7 @@ fn stats_ascii(text: &str) -> Stats {
     }
     let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
     Stats {
+        raw_words,
         words,
         function_share: share(function, words),
         capitalized_share: share(capitalized, words),
@@ -650,19 +658,20 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
 fn dedup_key(text: &str) -> String {
     if text.is_ascii() {
-        let mut key = Vec::with_capacity(text.len());
-        let mut gap = false;
+        // Without branches: every byte is written, and the length advances past it only
+        // if it is kept (a space before a word, after a gap, except at the start).
+        let mut key = vec![0u8; text.len()];
+        let (mut n, mut gap) = (0, false);
         for &c in text.as_bytes() {
-            if !c.is_ascii_alphanumeric() {
-                gap = true;
-                continue;
-            }
-            if gap && !key.is_empty() {
-                key.push(b' ');
-            }
-            gap = false;
-            key.push(c.to_ascii_lowercase());
+            let alnum = c.is_ascii_alphanumeric();
+            // Before byte i, n <= i: a space is only added after a byte that added nothing.
+            key[n] = b' ';
+            n += usize::from(alnum && gap && n > 0);
+            key[n] = c.to_ascii_lowercase();
+            n += usize::from(alnum);
+            gap = !alnum;
         }
+        key.truncate(n);
         // ASCII bytes only, so always valid; the general path is the fallback.
         if let Ok(key) = String::from_utf8(key) {
             return key;
@@ -693,6 +702,9 @@ fn dedup_key_chars(text: &str) -> String {
     out
 }
 
+/// Longest block (in bytes) whose statistics are computed before its words are counted.
+const ONE_PASS_BYTES: usize = 1 << 16;
+
 /// Longest block (in normalized characters) checked for being a pull quote.
 const PULL_QUOTE_CHARS: usize = 400;
 
@@ -703,15 +715,18 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
     for b in blocks.iter_mut() {
-        let words = if b.text.is_ascii() {
-            ascii_words(&b.text).count()
+        // Statistics and word count in one pass, unless the block is so long that it may
+        // be too long (then words are counted first, and statistics only if needed).
+        let (words, s) = if b.text.len() <= ONE_PASS_BYTES {
+            let s = stats(&b.text);
+            (s.raw_words, (s.raw_words <= p.max_words).then_some(s))
         } else {
-            b.text.split_whitespace().count()
+            let words = b.text.split_whitespace().count();
+            (words, (words <= p.max_words).then(|| stats(&b.text)))
         };
         if !in_comments && words <= 12 && starts_with_any(&b.text.to_lowercase(), COMMENT_MARKERS) {
             in_comments = true;
         }
-        let s = (words <= p.max_words).then(|| stats(&b.text));
         core_words.push(s.as_ref().map_or(0, |s| s.words));
         b.kind = judge(b, s.as_ref(), p);
         // In a comment section, short blocks and blocks under an author or date line are

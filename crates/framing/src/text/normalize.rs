@@ -76,6 +76,15 @@ impl Normalizer {
         out.clear();
         if text.is_ascii() {
             // Fast path: NFKC is the identity on ASCII and only control characters need care.
+            let special = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F;
+            if !text.bytes().any(|b| special(b) || b == b'`') {
+                // Nothing to replace (the usual case): a copy, lowercased in place.
+                out.push_str(text);
+                if self.lowercase {
+                    out.make_ascii_lowercase();
+                }
+                return;
+            }
             // Byte by byte into the buffer's bytes (ASCII in, ASCII out).
             let mut bytes = std::mem::take(out).into_bytes();
             bytes.extend(text.bytes().map(|b| match b {

@@ -176,7 +176,12 @@ impl Default for Tokenizer {
 /// (the tokenizer and the article reader ask about every word).
 pub fn is_english_stop_word(word: &str) -> bool {
     static SET: std::sync::OnceLock<rustc_hash::FxHashSet<u128>> = std::sync::OnceLock::new();
-    let set = SET.get_or_init(|| ENGLISH_STOP_WORDS.iter().filter_map(|w| packed(w)).collect());
+    let set = SET.get_or_init(|| {
+        ENGLISH_STOP_WORDS
+            .iter()
+            .filter_map(|w| packed(w))
+            .collect()
+    });
     packed(word).is_some_and(|key| set.contains(&key))
 }
 
@@ -272,7 +277,12 @@ mod tests {
     fn stop_word_lookup_is_exact() {
         for w in ENGLISH_STOP_WORDS {
             assert!(is_english_stop_word(w), "{w}");
-            for other in [format!("{w}\0"), format!("{w}s"), w.to_uppercase(), w[1..].into()] {
+            for other in [
+                format!("{w}\0"),
+                format!("{w}s"),
+                w.to_uppercase(),
+                w[1..].into(),
+            ] {
                 let listed = ENGLISH_STOP_WORDS.contains(&other.as_str());
                 assert_eq!(is_english_stop_word(&other), listed, "{other:?}");
             }
