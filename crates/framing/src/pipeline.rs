@@ -12,6 +12,7 @@ use crate::classify::{
 };
 use crate::data::{DataFile, LabeledData};
 use crate::error::{Error, Result};
+use crate::features::tfidf::Counted;
 use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
 use crate::hint::prefetch;
 use crate::store::Table;
@@ -19,24 +20,26 @@ use crate::store::Table;
 /// How many n-grams ahead scoring prefetches a fused weight row.
 const PREFETCH: usize = 8;
 
-/// One block's scoring pass: for each n-gram `j` (term frequency `tf`), `v = tf · IDF_j`
-/// (lane 0 of its fused row), `acc[c] += v · row[c]` for every lane `c` of the row, and
-/// returns `Σ v²`. Every lane is summed, IDF and zero padding included, so that for the
-/// usual strides ([`accumulate_fixed`]) a whole row is a few vector operations on
-/// registers instead of a loop per class; lanes `1..=Σ classes` are the scores. Each lane's
-/// sum runs in n-gram order, exactly as a loop per class would.
+/// One block's scoring pass: for each distinct n-gram `j` of the block, with term
+/// frequency `tf` (taken from its count here, in the same pass), `v = tf · IDF_j` (lane 0
+/// of its fused row), `acc[c] += v · row[c]` for every lane `c` of the row; returns `Σ v²`.
+/// Every lane is summed, IDF and zero padding included, so that for the usual strides
+/// ([`accumulate_fixed`]) a whole row is a few vector operations on registers instead of a
+/// loop per class; lanes `1..=Σ classes` are the scores. Each lane's sum runs in n-gram
+/// order, exactly as a loop per class would.
 #[inline(always)]
-fn accumulate(rows: RowsView<'_>, ids: &[u32], tfs: &[f32], acc: &mut [f32]) -> f32 {
+fn accumulate(rows: RowsView<'_>, block: &mut Counted<'_>, acc: &mut [f32]) -> f32 {
     match rows.stride {
-        8 => accumulate_fixed::<8>(rows, ids, tfs, acc),
-        16 => accumulate_fixed::<16>(rows, ids, tfs, acc),
-        32 => accumulate_fixed::<32>(rows, ids, tfs, acc),
+        8 => accumulate_fixed::<8>(rows, block, acc),
+        16 => accumulate_fixed::<16>(rows, block, acc),
+        32 => accumulate_fixed::<32>(rows, block, acc),
         stride => {
             let acc = &mut acc[..stride];
             acc.iter_mut().for_each(|a| *a = 0.0);
             let mut norm2 = 0.0f32;
-            for (&j, &tf) in ids.iter().zip(tfs) {
-                let row = rows.row(j as usize);
+            for t in 0..block.ids.len() {
+                let tf = block.take_tf(t);
+                let row = rows.row((block.offset + block.ids[t]) as usize);
                 let v = tf * row[0];
                 norm2 += v * v;
                 for (a, w) in acc.iter_mut().zip(row) {
@@ -53,8 +56,7 @@ fn accumulate(rows: RowsView<'_>, ids: &[u32], tfs: &[f32], acc: &mut [f32]) -> 
 #[inline(always)]
 fn accumulate_fixed<const S: usize>(
     rows: RowsView<'_>,
-    ids: &[u32],
-    tfs: &[f32],
+    block: &mut Counted<'_>,
     acc: &mut [f32],
 ) -> f32
 where
@@ -64,12 +66,14 @@ where
     let mut norm2 = 0.0f32;
     // Whole rows (the table's length is a multiple of the stride).
     let table: &[[f32; S]] = bytemuck::try_cast_slice(rows.data).unwrap_or(&[]);
-    let ahead = ids.get(PREFETCH..).unwrap_or(&[]);
-    for (t, (&j, &tf)) in ids.iter().zip(tfs).enumerate() {
-        if let Some(row) = ahead.get(t).and_then(|&a| table.get(a as usize)) {
+    let offset = block.offset as usize;
+    for t in 0..block.ids.len() {
+        let ahead = block.ids.get(t + PREFETCH).map(|&a| offset + a as usize);
+        if let Some(row) = ahead.and_then(|a| table.get(a)) {
             prefetch(&row[..1]);
         }
-        let Some(row) = table.get(j as usize) else {
+        let tf = block.take_tf(t);
+        let Some(row) = table.get(offset + block.ids[t] as usize) else {
             continue;
         };
         let v = tf * row[0];
@@ -518,8 +522,8 @@ impl Model {
         let rows = self.fused.view();
         let mut zb = vec![0.0f32; rows.stride];
         self.featurizer
-            .for_each_block(text, scratch, |b, ids, tfs| {
-                let norm2 = accumulate(rows, ids, tfs, &mut zb);
+            .for_each_counted(text, scratch, |b, mut block| {
+                let norm2 = accumulate(rows, &mut block, &mut zb);
                 if norm2 > 0.0 {
                     let weight = self.featurizer.block_params(b).map_or(1.0, |p| p.weight);
                     let scale = weight / norm2.sqrt();

@@ -444,6 +444,22 @@ fn has_boilerplate_cue(lower: &str) -> bool {
     }
 }
 
+/// Whether `lower` contains, anywhere, one of the [`CAPTION_MARKERS`] that mark a caption
+/// wherever they occur (credits such as "(photo", "/ afp", "getty images"), in one pass.
+fn has_caption_cue(lower: &str) -> bool {
+    let anywhere = || {
+        CAPTION_MARKERS
+            .iter()
+            .filter(|m| m.starts_with(['(', '/']) || m.contains("getty"))
+    };
+    static CUES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::OnceLock::new();
+    match CUES.get_or_init(|| aho_corasick::AhoCorasick::new(anywhere()).ok()) {
+        Some(ac) => ac.is_match(lower),
+        None => anywhere().any(|m| lower.contains(m)),
+    }
+}
+
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| lower.starts_with(p))
 }
@@ -583,12 +599,7 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if s.non_latin_share > 0.5 {
         return BlockKind::Skip(R::NonEnglish);
     }
-    if s.words <= 40
-        && CAPTION_MARKERS.iter().any(|m| {
-            lower.starts_with(m)
-                || (m.starts_with(['(', '/']) || m.contains("getty")) && lower.contains(m)
-        })
-    {
+    if s.words <= 40 && (starts_with_any(&lower, CAPTION_MARKERS) || has_caption_cue(&lower)) {
         return BlockKind::Skip(R::Caption);
     }
     if is_byline(text, &lower, s.words) {
@@ -865,6 +876,10 @@ mod tests {
             assert_eq!(stats_ascii(s), stats_chars(s), "{s:?}");
             assert_eq!(dedup_key(s), dedup_key_chars(s), "{s:?}");
         }
+        assert!(has_caption_cue(
+            "officials at the ceremony (photo: reuters)"
+        ));
+        assert!(!has_caption_cue("a photo of the ceremony"));
         let cue = "Sign up for our newsletter";
         assert!(has_boilerplate_cue(&cue.to_lowercase()));
         assert!(!has_boilerplate_cue(

@@ -952,23 +952,40 @@ impl Tfidf {
         scratch: &mut Scratch,
         mut f: impl FnMut(usize, &[u32], &[f32]),
     ) {
-        self.count(text, scratch);
         let mut tfs = std::mem::take(&mut scratch.tfs);
+        self.for_each_counted(text, scratch, |b, mut block| {
+            tfs.clear();
+            tfs.extend((0..block.ids.len()).map(|t| block.take_tf(t)));
+            let offset = block.offset;
+            block.ids.iter_mut().for_each(|id| *id += offset);
+            f(b, block.ids, &tfs);
+        });
+        scratch.tfs = tfs;
+    }
+
+    /// [`Tfidf::for_each_block`] for a scorer that reads each n-gram's count itself, in the
+    /// same pass as its weights: calls `f(block, counted)` once per block, in order.
+    pub(crate) fn for_each_counted(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        mut f: impl FnMut(usize, Counted<'_>),
+    ) {
+        self.count(text, scratch);
         let table = sublinear_table();
         for b in 0..self.blocks.len() {
             let sublinear = self.block_params(b).map_or(true, |p| p.sublinear_tf);
-            let offset = self.offsets[b];
-            let ids = &mut scratch.ids[b];
-            tfs.clear();
-            tfs.resize(ids.len(), 0.0);
-            let counts = &mut scratch.counts;
-            for (id, tf) in ids.iter_mut().zip(tfs.iter_mut()) {
-                *id += offset;
-                *tf = take_tf(counts, *id, sublinear, table);
-            }
-            f(b, ids, &tfs);
+            f(
+                b,
+                Counted {
+                    offset: self.offsets[b],
+                    ids: &mut scratch.ids[b],
+                    counts: &mut scratch.counts,
+                    sublinear,
+                    table,
+                },
+            );
         }
-        scratch.tfs = tfs;
     }
 
     /// The parameters of block `b` (word or char), if that block is enabled.
@@ -1001,6 +1018,29 @@ impl Tfidf {
             })
             .collect();
         CsrMatrix::concat(self.n_features, parts)
+    }
+}
+
+/// One block of a counted text ([`Tfidf::for_each_counted`]): the block's distinct
+/// n-grams, and their counts to take.
+pub(crate) struct Counted<'a> {
+    /// The block's first global id.
+    pub(crate) offset: u32,
+    /// Block-local ids of the block's distinct n-grams, in order of first occurrence.
+    pub(crate) ids: &'a mut [u32],
+    /// Occurrence counts by global id; each must be taken (zeroed) once.
+    counts: &'a mut [u16],
+    sublinear: bool,
+    table: &'static [f32; 64],
+}
+
+impl Counted<'_> {
+    /// The term frequency of `ids[t]` (`1 + ln n` under sublinear tf, else `n`), leaving its
+    /// count at zero for the next text. Call once per `t`.
+    #[inline(always)]
+    pub(crate) fn take_tf(&mut self, t: usize) -> f32 {
+        let global = self.offset + self.ids[t];
+        take_tf(self.counts, global, self.sublinear, self.table)
     }
 }
 
