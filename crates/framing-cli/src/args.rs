@@ -381,10 +381,12 @@ pub struct LabelArgs {
     /// With jsonl/csv: also output a summary record per article and one for the batch.
     #[arg(long)]
     pub summary: bool,
-    /// Worker threads (default: one per core).
+    /// Worker threads that read and label (default: one per core); the main thread writes
+    /// the output meanwhile.
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Articles read and labeled in parallel before their output is written.
+    /// Articles per chunk: a chunk is read and labeled in parallel while the chunk before
+    /// it is written (memory holds two chunks).
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub chunk: usize,
     /// Do not print the final accounting line on stderr.
