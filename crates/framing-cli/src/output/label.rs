@@ -48,44 +48,67 @@ pub fn writer_for<'w, W: Write + 'w>(
     }
 }
 
-/// The records of one article as JSON objects (prose, and skips when asked).
-fn records(model: &Model, done: &Done, keep_skipped: bool) -> Vec<Map<String, Value>> {
-    let mut out = Vec::new();
+/// Calls `f` with each record of one article (prose, and skips when asked), in order, as
+/// its fields: `kind`, `article`, `paragraph`/`reason`, `start`, `end`, each head's label
+/// and score, `text`.
+fn for_each_record(
+    model: &Model,
+    done: &Done,
+    keep_skipped: bool,
+    mut f: impl FnMut(&mut Fields<'_>) -> Result<()>,
+) -> Result<()> {
     let Ok(l) = &done.result else {
-        return out;
+        return Ok(());
     };
+    let score_keys: Vec<String> = model
+        .heads()
+        .iter()
+        .map(|h| format!("{}_score", h.field))
+        .collect();
     let mut preds = l.predictions.iter();
-    let mut paragraph = 0;
+    let mut paragraph = 0usize;
+    let mut fields = Fields::default();
     for b in &l.blocks {
-        let mut m = Map::new();
+        fields.clear();
         match b.kind {
             BlockKind::Prose => {
                 let Some(p) = preds.next() else { break };
-                m.insert("kind".into(), "prose".into());
-                m.insert("article".into(), done.name.clone().into());
-                m.insert("paragraph".into(), paragraph.into());
-                m.insert("start".into(), b.start.into());
-                m.insert("end".into(), b.end.into());
+                fields.push("kind", Field::Str("prose"));
+                fields.push("article", Field::Str(&done.name));
+                fields.push("paragraph", Field::Int(paragraph));
+                fields.push("start", Field::Int(b.start));
+                fields.push("end", Field::Int(b.end));
                 for (h, head) in model.heads().iter().enumerate() {
-                    m.insert(head.field.clone(), model.label(h, p).into());
+                    fields.push(&head.field, Field::Str(model.label(h, p)));
                     let score = (p[h].score * 1e6).round() / 1e6;
-                    m.insert(format!("{}_score", head.field), score.into());
+                    fields.push(&score_keys[h], Field::Num(score));
                 }
-                m.insert("text".into(), b.text.clone().into());
+                fields.push("text", Field::Str(&b.text));
                 paragraph += 1;
             }
             BlockKind::Skip(reason) if keep_skipped => {
-                m.insert("kind".into(), "skip".into());
-                m.insert("article".into(), done.name.clone().into());
-                m.insert("reason".into(), reason.as_str().into());
-                m.insert("start".into(), b.start.into());
-                m.insert("end".into(), b.end.into());
-                m.insert("text".into(), b.text.clone().into());
+                fields.push("kind", Field::Str("skip"));
+                fields.push("article", Field::Str(&done.name));
+                fields.push("reason", Field::Str(reason.as_str()));
+                fields.push("start", Field::Int(b.start));
+                fields.push("end", Field::Int(b.end));
+                fields.push("text", Field::Str(&b.text));
             }
             BlockKind::Skip(_) => continue,
         }
-        out.push(m);
+        f(&mut fields)?;
     }
+    Ok(())
+}
+
+/// The records of one article as JSON objects (prose, and skips when asked).
+fn records(model: &Model, done: &Done, keep_skipped: bool) -> Vec<Map<String, Value>> {
+    let mut out = Vec::new();
+    // The callback never fails.
+    let _ = for_each_record(model, done, keep_skipped, |f| {
+        out.push(f.to_map());
+        Ok(())
+    });
     out
 }
 
@@ -137,6 +160,16 @@ impl serde::Serialize for Field<'_> {
     }
 }
 
+impl From<Field<'_>> for Value {
+    fn from(f: Field<'_>) -> Value {
+        match f {
+            Field::Str(s) => s.into(),
+            Field::Int(n) => n.into(),
+            Field::Num(x) => x.into(),
+        }
+    }
+}
+
 /// A JSON record's fields, written as a `serde_json::Map` of them would be: keys in
 /// sorted order, a repeated key holding the value pushed last.
 #[derive(Default)]
@@ -151,6 +184,15 @@ impl<'a> Fields<'a> {
 
     fn push(&mut self, key: &'a str, value: Field<'a>) {
         self.entries.push((key, value));
+    }
+
+    /// The fields as a JSON object (a repeated key keeps the value pushed last).
+    fn to_map(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        for &(k, v) in &self.entries {
+            m.insert(k.to_string(), v.into());
+        }
+        m
     }
 
     /// Writes the record as one JSON line.
@@ -187,47 +229,9 @@ impl<W: Write> LabelWriter for Jsonl<W> {
         if let Some(e) = error_record(done) {
             return self.line(&e);
         }
-        // The records of `records`, serialized from borrowed fields (no map, no copies).
-        if let Ok(l) = &done.result {
-            let score_keys: Vec<String> = model
-                .heads()
-                .iter()
-                .map(|h| format!("{}_score", h.field))
-                .collect();
-            let mut preds = l.predictions.iter();
-            let mut paragraph = 0usize;
-            let mut fields = Fields::default();
-            for b in &l.blocks {
-                fields.clear();
-                match b.kind {
-                    BlockKind::Prose => {
-                        let Some(p) = preds.next() else { break };
-                        fields.push("kind", Field::Str("prose"));
-                        fields.push("article", Field::Str(&done.name));
-                        fields.push("paragraph", Field::Int(paragraph));
-                        fields.push("start", Field::Int(b.start));
-                        fields.push("end", Field::Int(b.end));
-                        for (h, head) in model.heads().iter().enumerate() {
-                            fields.push(&head.field, Field::Str(model.label(h, p)));
-                            let score = (p[h].score * 1e6).round() / 1e6;
-                            fields.push(&score_keys[h], Field::Num(score));
-                        }
-                        fields.push("text", Field::Str(&b.text));
-                        paragraph += 1;
-                    }
-                    BlockKind::Skip(reason) if self.keep_skipped => {
-                        fields.push("kind", Field::Str("skip"));
-                        fields.push("article", Field::Str(&done.name));
-                        fields.push("reason", Field::Str(reason.as_str()));
-                        fields.push("start", Field::Int(b.start));
-                        fields.push("end", Field::Int(b.end));
-                        fields.push("text", Field::Str(&b.text));
-                    }
-                    BlockKind::Skip(_) => continue,
-                }
-                fields.write_line(&mut self.out)?;
-            }
-        }
+        // Serialized from borrowed fields: no map, no copy of the text.
+        let out = &mut self.out;
+        for_each_record(model, done, self.keep_skipped, |f| f.write_line(&mut *out))?;
         if self.summary {
             if let Some(s) = article_summary(done) {
                 self.line(&s)?;
@@ -492,12 +496,7 @@ mod tests {
         let mut map = Map::new();
         for (k, v) in entries {
             fields.push(k, v);
-            let value: Value = match v {
-                Field::Str(s) => s.into(),
-                Field::Int(n) => n.into(),
-                Field::Num(x) => x.into(),
-            };
-            map.insert(k.to_string(), value);
+            map.insert(k.to_string(), Value::from(v));
         }
         let mut got = Vec::new();
         fields.write_line(&mut got).unwrap();

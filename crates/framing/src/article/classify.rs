@@ -311,6 +311,24 @@ struct Stats {
     non_latin_share: f64,
 }
 
+impl Stats {
+    /// From the counts of words (raw, with a letter or digit, function words, capitalized)
+    /// and of Latin and other letters.
+    fn new(
+        [raw_words, words, function, capitalized]: [usize; 4],
+        [latin, other]: [usize; 2],
+    ) -> Stats {
+        let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
+        Stats {
+            raw_words,
+            words,
+            function_share: share(function, words),
+            capitalized_share: share(capitalized, words),
+            non_latin_share: share(other, latin + other),
+        }
+    }
+}
+
 fn stats(text: &str) -> Stats {
     if text.is_ascii() {
         stats_ascii(text)
@@ -355,14 +373,7 @@ fn stats_chars(text: &str) -> Stats {
             capitalized += 1;
         }
     }
-    let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
-    Stats {
-        raw_words,
-        words,
-        function_share: share(function, words),
-        capitalized_share: share(capitalized, words),
-        non_latin_share: share(other, latin + other),
-    }
+    Stats::new([raw_words, words, function, capitalized], [latin, other])
 }
 
 /// [`stats`] of ASCII text, byte by byte (the same counts: on ASCII, `is_alphanumeric` is
@@ -384,9 +395,7 @@ fn stats_ascii(text: &str) -> Stats {
             let lower = &mut buf[..core.len()];
             lower.copy_from_slice(core);
             lower.make_ascii_lowercase();
-            if std::str::from_utf8(lower).is_ok_and(|l| {
-                matches!(l, "not" | "no" | "said" | "says") || is_english_stop_word(l)
-            }) {
+            if std::str::from_utf8(lower).is_ok_and(is_lowercase_function_word) {
                 function += 1;
             }
         }
@@ -394,14 +403,7 @@ fn stats_ascii(text: &str) -> Stats {
             capitalized += 1;
         }
     }
-    let share = |a: usize, n: usize| if n == 0 { 0.0 } else { a as f64 / n as f64 };
-    Stats {
-        raw_words,
-        words,
-        function_share: share(function, words),
-        capitalized_share: share(capitalized, words),
-        non_latin_share: 0.0,
-    }
+    Stats::new([raw_words, words, function, capitalized], [0, 0])
 }
 
 /// Longest word of [`crate::text::ENGLISH_STOP_WORDS`] and the extra function words, in bytes (all are
@@ -430,7 +432,12 @@ fn is_function_word(word: &str, buf: &mut String) -> bool {
             }
         }
     }
-    matches!(buf.as_str(), "not" | "no" | "said" | "says") || is_english_stop_word(buf)
+    is_lowercase_function_word(buf)
+}
+
+/// Whether the lowercase `word` is an English stop word, a negation or a speech verb.
+fn is_lowercase_function_word(word: &str) -> bool {
+    matches!(word, "not" | "no" | "said" | "says") || is_english_stop_word(word)
 }
 
 /// Whether `lower` contains one of [`BOILERPLATE_CUES`]: one pass of an Aho-Corasick
