@@ -36,17 +36,11 @@ fn accumulate(rows: RowsView<'_>, block: &mut Counted<'_>, acc: &mut [f32]) -> f
         stride => {
             let acc = &mut acc[..stride];
             acc.iter_mut().for_each(|a| *a = 0.0);
-            let mut norm2 = 0.0f32;
-            for t in 0..block.ids.len() {
-                let tf = block.take_tf(t);
-                let row = rows.row((block.offset + block.ids[t]) as usize);
-                let v = tf * row[0];
-                norm2 += v * v;
+            scan(rows, block, |row, v| {
                 for (a, w) in acc.iter_mut().zip(row) {
                     *a += v * w;
                 }
-            }
-            norm2
+            })
         }
     }
 }
@@ -58,31 +52,46 @@ fn accumulate_fixed<const S: usize>(
     rows: RowsView<'_>,
     block: &mut Counted<'_>,
     acc: &mut [f32],
-) -> f32
-where
-    [f32; S]: bytemuck::Pod,
-{
+) -> f32 {
     let mut sum = [0.0f32; S];
+    let norm2 = scan(rows, block, |row, v| {
+        if let Ok(row) = <&[f32; S]>::try_from(row) {
+            for (a, w) in sum.iter_mut().zip(row) {
+                *a += v * w;
+            }
+        }
+    });
+    acc[..S].copy_from_slice(&sum);
+    norm2
+}
+
+/// The pass under [`accumulate`]: for each distinct n-gram of `block`, in order, takes its
+/// term frequency `tf`, finds its fused row (prefetching rows [`PREFETCH`] n-grams ahead),
+/// and calls `add(row, v)` with `v = tf · IDF` (lane 0 of the row); returns `Σ v²`.
+#[inline(always)]
+fn scan<'r>(
+    rows: RowsView<'r>,
+    block: &mut Counted<'_>,
+    mut add: impl FnMut(&'r [f32], f32),
+) -> f32 {
+    let (offset, stride) = (block.offset as usize, rows.stride);
+    let row_of = |local: u32| {
+        let start = (offset + local as usize) * stride;
+        rows.data.get(start..start + stride)
+    };
     let mut norm2 = 0.0f32;
-    // Whole rows (the table's length is a multiple of the stride).
-    let table: &[[f32; S]] = bytemuck::try_cast_slice(rows.data).unwrap_or(&[]);
-    let offset = block.offset as usize;
     for t in 0..block.ids.len() {
-        let ahead = block.ids.get(t + PREFETCH).map(|&a| offset + a as usize);
-        if let Some(row) = ahead.and_then(|a| table.get(a)) {
-            prefetch(&row[..1]);
+        if let Some(ahead) = block.ids.get(t + PREFETCH).and_then(|&a| row_of(a)) {
+            prefetch(&ahead[..1]);
         }
         let tf = block.take_tf(t);
-        let Some(row) = table.get(offset + block.ids[t] as usize) else {
+        let Some(row) = row_of(block.ids[t]) else {
             continue;
         };
         let v = tf * row[0];
         norm2 += v * v;
-        for (a, w) in sum.iter_mut().zip(row) {
-            *a += v * w;
-        }
+        add(row, v);
     }
-    acc[..S].copy_from_slice(&sum);
     norm2
 }
 

@@ -51,12 +51,12 @@ pub fn writer_for<'w, W: Write + 'w>(
 /// Calls `f` with each record of one article (prose, and skips when asked), in order, as
 /// its fields: `kind`, `article`, `paragraph`/`reason`, `start`, `end`, each head's label
 /// and score, `text`.
-fn for_each_record(
+fn for_each_record<E>(
     model: &Model,
     done: &Done,
     keep_skipped: bool,
-    mut f: impl FnMut(&mut Fields<'_>) -> Result<()>,
-) -> Result<()> {
+    mut f: impl FnMut(&mut Fields<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let Ok(l) = &done.result else {
         return Ok(());
     };
@@ -104,12 +104,14 @@ fn for_each_record(
 /// The records of one article as JSON objects (prose, and skips when asked).
 fn records(model: &Model, done: &Done, keep_skipped: bool) -> Vec<Map<String, Value>> {
     let mut out = Vec::new();
-    // The callback never fails.
-    let _ = for_each_record(model, done, keep_skipped, |f| {
+    let collected = for_each_record(model, done, keep_skipped, |f| {
         out.push(f.to_map());
-        Ok(())
+        Ok::<(), std::convert::Infallible>(())
     });
-    out
+    match collected {
+        Ok(()) => out,
+        Err(never) => match never {},
+    }
 }
 
 fn error_record(done: &Done) -> Option<Map<String, Value>> {

@@ -8,10 +8,13 @@
 //! marker is boilerplate, and a prose block that repeats, or is contained in, another prose
 //! block (a pull quote, a repeated line) is a duplicate.
 
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::txt::ends_sentence;
 use super::{Block, BlockKind, SkipReason};
-use crate::text::is_english_stop_word;
-use crate::text::{ascii_words, is_ascii_space};
+use crate::text::{ascii_words, is_ascii_space, is_english_stop_word};
 
 /// Thresholds of the classifier.
 #[derive(Debug, Clone, PartialEq)]
@@ -440,31 +443,36 @@ fn is_lowercase_function_word(word: &str) -> bool {
     matches!(word, "not" | "no" | "said" | "says") || is_english_stop_word(word)
 }
 
-/// Whether `lower` contains one of [`BOILERPLATE_CUES`]: one pass of an Aho-Corasick
-/// automaton built once, instead of a substring search per cue.
-fn has_boilerplate_cue(lower: &str) -> bool {
-    static CUES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    match CUES.get_or_init(|| aho_corasick::AhoCorasick::new(BOILERPLATE_CUES).ok()) {
+/// Whether `lower` contains one of `patterns()`: one pass of an Aho-Corasick automaton
+/// built once into `automaton`, instead of a substring search per pattern.
+fn contains_any(
+    lower: &str,
+    automaton: &'static OnceLock<Option<AhoCorasick>>,
+    patterns: impl Fn() -> Vec<&'static str>,
+) -> bool {
+    match automaton.get_or_init(|| AhoCorasick::new(patterns()).ok()) {
         Some(ac) => ac.is_match(lower),
-        None => BOILERPLATE_CUES.iter().any(|c| lower.contains(c)),
+        None => patterns().iter().any(|p| lower.contains(p)),
     }
 }
 
+/// Whether `lower` contains one of [`BOILERPLATE_CUES`].
+fn has_boilerplate_cue(lower: &str) -> bool {
+    static CUES: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    contains_any(lower, &CUES, || BOILERPLATE_CUES.to_vec())
+}
+
 /// Whether `lower` contains, anywhere, one of the [`CAPTION_MARKERS`] that mark a caption
-/// wherever they occur (credits such as "(photo", "/ afp", "getty images"), in one pass.
+/// wherever they occur (credits such as "(photo", "/ afp", "getty images").
 fn has_caption_cue(lower: &str) -> bool {
-    let anywhere = || {
+    static CUES: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    contains_any(lower, &CUES, || {
         CAPTION_MARKERS
             .iter()
+            .copied()
             .filter(|m| m.starts_with(['(', '/']) || m.contains("getty"))
-    };
-    static CUES: std::sync::OnceLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::OnceLock::new();
-    match CUES.get_or_init(|| aho_corasick::AhoCorasick::new(anywhere()).ok()) {
-        Some(ac) => ac.is_match(lower),
-        None => anywhere().any(|m| lower.contains(m)),
-    }
+            .collect()
+    })
 }
 
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
@@ -879,7 +887,7 @@ mod tests {
 
     #[test]
     fn ascii_fast_paths_match_the_general_paths() {
-        for s in crate::article::ASCII_CASES {
+        for s in crate::text::ASCII_CASES {
             assert_eq!(stats_ascii(s), stats_chars(s), "{s:?}");
             assert_eq!(dedup_key(s), dedup_key_chars(s), "{s:?}");
         }

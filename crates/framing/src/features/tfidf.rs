@@ -1081,7 +1081,7 @@ fn sublinear_table() -> &'static [f32; 64] {
 /// `sublinear`, else `n`), leaving the count at zero for the next text.
 #[inline]
 fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; 64]) -> f32 {
-    let n = counts.get_mut(global as usize).map_or(0, std::mem::take);
+    let n = std::mem::take(&mut counts[global as usize]);
     if !sublinear {
         f32::from(n)
     } else if let Some(&tf) = table.get(usize::from(n)) {

@@ -34,3 +34,33 @@ pub(crate) fn ascii_words(s: &str) -> impl Iterator<Item = &str> + '_ {
         (i > start).then(|| s.get(start..i)).flatten()
     })
 }
+
+/// ASCII texts for checking each byte-wise fast path against its general path: every
+/// ASCII whitespace (vertical tab and form feed included), runs and ends of spaces,
+/// punctuation-only words, apostrophes, digits, capitals, control characters.
+#[cfg(test)]
+pub(crate) const ASCII_CASES: &[&str] = &[
+    "",
+    " ",
+    "\t\n\x0b\x0c\r ",
+    "  Kabul's envoy,  said:\t'no'  -- 42 times.\r\n",
+    "By Jane Doe | Updated 3 July 2025 10:05 GMT",
+    "... !!! ''' ---",
+    "NOT not No no SAID says It's it's",
+    "a\x0bb\x0cc\x01d\x7fe`f",
+    "Share this article",
+    "The Taliban's 2021 takeover, the U.S. withdrawal and the 'recognition' question.",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_words_split_like_split_whitespace() {
+        for s in ASCII_CASES {
+            let words: Vec<&str> = ascii_words(s).collect();
+            assert_eq!(words, s.split_whitespace().collect::<Vec<_>>(), "{s:?}");
+        }
+    }
+}

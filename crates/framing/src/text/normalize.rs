@@ -74,37 +74,17 @@ impl Normalizer {
     /// loop with the same `String` to avoid allocating per paragraph.
     pub fn normalize_into(&self, text: &str, out: &mut String) {
         out.clear();
-        if text.is_ascii() {
-            // Fast path: NFKC is the identity on ASCII and only control characters need care.
-            let special = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F;
-            if !text.bytes().any(|b| special(b) || b == b'`') {
-                // Nothing to replace (the usual case): a copy, lowercased in place.
-                out.push_str(text);
-                if self.lowercase {
-                    out.make_ascii_lowercase();
-                }
-                return;
+        // Fast path: NFKC is the identity on ASCII, so ASCII text without control characters
+        // (other than tab and line ends) or backticks (the usual case) is a copy,
+        // lowercased in place. Anything else takes the general path.
+        let special =
+            |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || b == b'`';
+        if text.is_ascii() && !text.bytes().any(special) {
+            out.push_str(text);
+            if self.lowercase {
+                out.make_ascii_lowercase();
             }
-            // Byte by byte into the buffer's bytes (ASCII in, ASCII out).
-            let mut bytes = std::mem::take(out).into_bytes();
-            bytes.extend(text.bytes().map(|b| match b {
-                b'\t' | b'\n' | b'\r' => b,
-                0..=0x1F | 0x7F => b' ',
-                b'`' if self.fold_punctuation => b'\'',
-                _ if self.lowercase => b.to_ascii_lowercase(),
-                _ => b,
-            }));
-            match String::from_utf8(bytes) {
-                Ok(s) => {
-                    *out = s;
-                    return;
-                }
-                // Unreachable (only ASCII bytes were written); the general path gives
-                // the same text.
-                Err(e) => {
-                    *out = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                }
-            }
+            return;
         }
         self.normalize_chars_into(text, out);
     }
