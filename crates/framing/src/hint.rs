@@ -13,7 +13,9 @@ pub(crate) fn prefetch<T>(s: &[T]) {
         // references, so they are valid addresses anyway.
         unsafe {
             _mm_prefetch::<_MM_HINT_T0>((first as *const T).cast());
-            _mm_prefetch::<_MM_HINT_T0>((last as *const T).cast());
+            if s.len() > 1 {
+                _mm_prefetch::<_MM_HINT_T0>((last as *const T).cast());
+            }
         }
     }
     #[cfg(not(target_arch = "x86_64"))]

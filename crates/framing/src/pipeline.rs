@@ -36,11 +36,12 @@ fn accumulate(rows: RowsView<'_>, block: &mut Counted<'_>, acc: &mut [f32]) -> f
         stride => {
             let acc = &mut acc[..stride];
             acc.iter_mut().for_each(|a| *a = 0.0);
-            scan(rows, block, |row, v| {
+            let (_, norm2) = scan(rows, block, acc, |acc, row, v| {
                 for (a, w) in acc.iter_mut().zip(row) {
                     *a += v * w;
                 }
-            })
+            });
+            norm2
         }
     }
 }
@@ -53,8 +54,7 @@ fn accumulate_fixed<const S: usize>(
     block: &mut Counted<'_>,
     acc: &mut [f32],
 ) -> f32 {
-    let mut sum = [0.0f32; S];
-    let norm2 = scan(rows, block, |row, v| {
+    let (sum, norm2) = scan(rows, block, [0.0f32; S], |sum, row, v| {
         if let Ok(row) = <&[f32; S]>::try_from(row) {
             for (a, w) in sum.iter_mut().zip(row) {
                 *a += v * w;
@@ -69,11 +69,12 @@ fn accumulate_fixed<const S: usize>(
 /// term frequency `tf`, finds its fused row (prefetching rows [`PREFETCH`] n-grams ahead),
 /// and calls `add(row, v)` with `v = tf · IDF` (lane 0 of the row); returns `Σ v²`.
 #[inline(always)]
-fn scan<'r>(
+fn scan<'r, A>(
     rows: RowsView<'r>,
     block: &mut Counted<'_>,
-    mut add: impl FnMut(&'r [f32], f32),
-) -> f32 {
+    mut state: A,
+    add: impl Fn(&mut A, &'r [f32], f32),
+) -> (A, f32) {
     let (offset, stride) = (block.offset as usize, rows.stride);
     let row_of = |local: u32| {
         let start = (offset + local as usize) * stride;
@@ -90,9 +91,9 @@ fn scan<'r>(
         };
         let v = tf * row[0];
         norm2 += v * v;
-        add(row, v);
+        add(&mut state, row, v);
     }
-    norm2
+    (state, norm2)
 }
 
 /// A classifier for one label field (e.g. `frame` or `stance`).

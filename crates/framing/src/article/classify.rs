@@ -14,7 +14,9 @@ use aho_corasick::AhoCorasick;
 
 use super::txt::ends_sentence;
 use super::{Block, BlockKind, SkipReason};
-use crate::text::{ascii_words, is_ascii_space, is_english_stop_word};
+use crate::text::{
+    ascii_words, is_ascii_space, packed, packed_ascii_lowercase, ENGLISH_STOP_WORDS,
+};
 
 /// Thresholds of the classifier.
 #[derive(Debug, Clone, PartialEq)]
@@ -384,7 +386,6 @@ fn stats_chars(text: &str) -> Stats {
 fn stats_ascii(text: &str) -> Stats {
     let (mut raw_words, mut words, mut function, mut capitalized) = (0, 0, 0, 0);
     let keep = |b: &u8| b.is_ascii_alphanumeric() || *b == b'\'';
-    let mut buf = [0u8; LONGEST_FUNCTION_WORD];
     for w in ascii_words(text) {
         raw_words += 1;
         let b = w.as_bytes();
@@ -394,13 +395,10 @@ fn stats_ascii(text: &str) -> Stats {
         let z = b.iter().rposition(keep).map_or(a + 1, |z| z + 1);
         words += 1;
         let core = &b[a..z];
-        if core.len() <= LONGEST_FUNCTION_WORD {
-            let lower = &mut buf[..core.len()];
-            lower.copy_from_slice(core);
-            lower.make_ascii_lowercase();
-            if std::str::from_utf8(lower).is_ok_and(is_lowercase_function_word) {
-                function += 1;
-            }
+        if core.len() <= LONGEST_FUNCTION_WORD
+            && packed_ascii_lowercase(core).is_some_and(is_packed_function_word)
+        {
+            function += 1;
         }
         if b[0].is_ascii_uppercase() || b[0].is_ascii_digit() {
             capitalized += 1;
@@ -440,7 +438,21 @@ fn is_function_word(word: &str, buf: &mut String) -> bool {
 
 /// Whether the lowercase `word` is an English stop word, a negation or a speech verb.
 fn is_lowercase_function_word(word: &str) -> bool {
-    matches!(word, "not" | "no" | "said" | "says") || is_english_stop_word(word)
+    packed(word).is_some_and(is_packed_function_word)
+}
+
+/// Whether `key` is the [`packed`] form of an English stop word, a negation or a speech
+/// verb (one set lookup; the article reader asks about every word).
+fn is_packed_function_word(key: u128) -> bool {
+    static SET: OnceLock<rustc_hash::FxHashSet<u128>> = OnceLock::new();
+    SET.get_or_init(|| {
+        ENGLISH_STOP_WORDS
+            .iter()
+            .chain(&["not", "no", "said", "says"])
+            .filter_map(|w| packed(w))
+            .collect()
+    })
+    .contains(&key)
 }
 
 /// Whether `lower` contains one of `patterns()`: one pass of an Aho-Corasick automaton
@@ -682,28 +694,56 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 }
 
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
+#[cfg(test)]
 fn dedup_key(text: &str) -> String {
-    if text.is_ascii() {
-        // Without branches: every byte is written, and the length advances past it only
-        // if it is kept (a space before a word, after a gap, except at the start).
-        let mut key = vec![0u8; text.len()];
-        let (mut n, mut gap) = (0, false);
-        for &c in text.as_bytes() {
-            let alnum = c.is_ascii_alphanumeric();
-            // Before byte i, n <= i: a space is only added after a byte that added nothing.
-            key[n] = b' ';
-            n += usize::from(alnum && gap && n > 0);
-            key[n] = c.to_ascii_lowercase();
-            n += usize::from(alnum);
-            gap = !alnum;
+    let mut key = String::new();
+    push_dedup_key(text, &mut key);
+    key
+}
+
+/// Each ASCII byte's lowercase form if it is a letter or digit, else 0.
+const LOWER_ALNUM: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() {
+            t[c] = b.to_ascii_lowercase();
         }
-        key.truncate(n);
-        // ASCII bytes only, so always valid; the general path is the fallback.
-        if let Ok(key) = String::from_utf8(key) {
-            return key;
-        }
+        c += 1;
     }
-    dedup_key_chars(text)
+    t
+};
+
+/// Appends the text `text` is compared by for duplicates to `out`: lowercase letters and
+/// digits only, single spaces.
+fn push_dedup_key(text: &str, out: &mut String) {
+    if !text.is_ascii() {
+        out.push_str(&dedup_key_chars(text));
+        return;
+    }
+    // Without branches: every byte is written, and the length advances past it only if it
+    // is kept (a space before a word, after a gap, except at the start).
+    let mut key = std::mem::take(out).into_bytes();
+    let base = key.len();
+    key.resize(base + text.len(), 0);
+    let (mut n, mut gap) = (0, false);
+    let dst = &mut key[base..];
+    for &c in text.as_bytes() {
+        let lower = LOWER_ALNUM[usize::from(c)];
+        let alnum = lower != 0;
+        // Before byte i, n <= i: a space is only added after a byte that added nothing.
+        dst[n] = b' ';
+        n += usize::from(alnum && gap && n > 0);
+        dst[n] = lower;
+        n += usize::from(alnum);
+        gap = !alnum;
+    }
+    key.truncate(base + n);
+    // `out` was a string and ASCII bytes were added: always valid UTF-8 (the fallback
+    // only keeps the function total).
+    *out = String::from_utf8(key)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// [`dedup_key`] character by character (any text).
@@ -796,19 +836,23 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     }
     // Repeats: an exact repeat of an earlier block, or a prose block contained in a longer
     // prose block (pull quotes), is a duplicate.
-    let keys: Vec<String> = blocks
-        .iter()
-        .map(|b| match b.kind {
-            BlockKind::Skip(SkipReason::TooLong) => String::new(),
-            _ => dedup_key(&b.text),
-        })
-        .collect();
+    // Every key in one buffer.
+    let mut key_text = String::new();
+    let mut spans = Vec::with_capacity(blocks.len());
+    for b in blocks.iter() {
+        let start = key_text.len();
+        if b.kind != BlockKind::Skip(SkipReason::TooLong) {
+            push_dedup_key(&b.text, &mut key_text);
+        }
+        spans.push(start..key_text.len());
+    }
+    let keys: Vec<&str> = spans.into_iter().map(|r| &key_text[r]).collect();
     let mut seen = rustc_hash::FxHashSet::default();
     for i in 0..blocks.len() {
         if keys[i].is_empty() {
             continue;
         }
-        if !seen.insert(keys[i].as_str()) {
+        if !seen.insert(keys[i]) {
             if blocks[i].kind == BlockKind::Prose {
                 blocks[i].kind = BlockKind::Skip(SkipReason::Duplicate);
             }
@@ -818,11 +862,16 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
         if blocks[i].kind != BlockKind::Prose || keys[i].len() > PULL_QUOTE_CHARS {
             continue;
         }
+        // One searcher for block i, built at the first block it could be contained in.
+        let mut finder = None;
         let contained = (0..blocks.len()).any(|j| {
             j != i
                 && blocks[j].kind == BlockKind::Prose
                 && keys[j].len() * 6 >= keys[i].len() * 10
-                && keys[j].contains(keys[i].as_str())
+                && finder
+                    .get_or_insert_with(|| memchr::memmem::Finder::new(keys[i].as_bytes()))
+                    .find(keys[j].as_bytes())
+                    .is_some()
         });
         if contained {
             blocks[i].kind = BlockKind::Skip(SkipReason::Duplicate);
@@ -880,8 +929,27 @@ mod tests {
         for w in ["The", "THE", "not", "Said", "It’s", "it's"] {
             assert!(is_function_word(w, &mut buf), "{w}");
         }
-        for w in ["Taliban", "recognition", "théâtre", "Kabul’s"] {
+        for w in [
+            "Taliban",
+            "recognition",
+            "théâtre",
+            "Kabul’s",
+            "nott",
+            "sai",
+        ] {
             assert!(!is_function_word(w, &mut buf), "{w}");
+        }
+        // The byte-wise lookup of the ASCII path agrees with the string one.
+        for w in ENGLISH_STOP_WORDS
+            .iter()
+            .chain(&["NOT", "Said", "Taliban", "it's", "x"])
+        {
+            let lower = w.to_ascii_lowercase();
+            let want = matches!(lower.as_str(), "not" | "no" | "said" | "says")
+                || crate::text::is_english_stop_word(&lower);
+            assert_eq!(is_lowercase_function_word(&lower), want, "{w}");
+            let bytes = packed_ascii_lowercase(w.as_bytes());
+            assert_eq!(bytes.is_some_and(is_packed_function_word), want, "{w}");
         }
     }
 

@@ -199,6 +199,9 @@ fn is_invisible(c: char) -> bool {
 
 /// Collapses runs of whitespace to one space, drops invisible format characters, trims.
 pub(crate) fn collapse_whitespace(s: &str) -> String {
+    if is_collapsed_ascii(s.as_bytes()) {
+        return s.to_owned();
+    }
     if s.is_ascii() {
         // Bytes, not chars: ASCII has no invisible characters, and `is_ascii_space` is
         // `char::is_whitespace` on ASCII.
@@ -212,6 +215,22 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
         return out;
     }
     collapse_chars(s)
+}
+
+/// Whether `b` is ASCII that [`collapse_whitespace`] leaves as it is: no whitespace but
+/// single spaces between words. Written as one branch-free pass that the compiler
+/// vectorizes (most scraped lines already are collapsed, and copying them is cheaper than
+/// rebuilding them word by word).
+fn is_collapsed_ascii(b: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return true;
+    };
+    let ends = first == b' ' || last == b' ';
+    // Any non-ASCII byte, control whitespace, or a space after a space.
+    let bad = b.iter().zip(&b[1..]).fold(u8::from(ends), |acc, (&x, &y)| {
+        acc | (y >> 7) | u8::from(y.wrapping_sub(b'\t') < 5) | u8::from(x == b' ' && y == b' ')
+    });
+    bad == 0 && first.is_ascii() && !(b'\t'..=b'\r').contains(&first)
 }
 
 /// [`collapse_whitespace`] character by character (any text).
@@ -241,6 +260,31 @@ mod tests {
     #[test]
     fn ascii_collapsing_matches_the_general_path() {
         for s in crate::text::ASCII_CASES {
+            assert_eq!(collapse_whitespace(s), collapse_chars(s), "{s:?}");
+        }
+        let cases = [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "a b",
+            "a  b",
+            "a\tb",
+            "a\x0bb",
+            "a\x0cb",
+            "a\rb",
+            "\na",
+            "a b.",
+            "caf\u{e9} au lait",
+            "\u{e9}",
+            "a\u{200b}b",
+            "x\u{a0}y",
+            "a\x01b \x7f",
+        ];
+        for s in cases {
+            let copied = is_collapsed_ascii(s.as_bytes());
+            assert_eq!(copied, s.is_ascii() && collapse_chars(s) == s, "{s:?}");
             assert_eq!(collapse_whitespace(s), collapse_chars(s), "{s:?}");
         }
     }

@@ -46,10 +46,7 @@ fn split_lines(source: &str) -> impl Iterator<Item = &str> + '_ {
         if start >= bytes.len() {
             return None;
         }
-        let mut i = start;
-        while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-            i += 1;
-        }
+        let i = memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |k| start + k);
         let end = match bytes.get(i) {
             None => i,
             Some(b'\r') if bytes.get(i + 1) == Some(&b'\n') => i + 2,

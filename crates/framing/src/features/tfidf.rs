@@ -1031,7 +1031,7 @@ pub(crate) struct Counted<'a> {
     /// Occurrence counts by global id; each must be taken (zeroed) once.
     counts: &'a mut [u16],
     sublinear: bool,
-    table: &'static [f32; 64],
+    table: &'static [f32; TABULATED],
 }
 
 impl Counted<'_> {
@@ -1070,24 +1070,37 @@ fn count_distinct<'f>(
     distinct.truncate(n);
 }
 
-/// `1 + ln n` for the small counts nearly every n-gram has, computed by the same expression
-/// (so the same values): a table load instead of a logarithm per feature.
-fn sublinear_table() -> &'static [f32; 64] {
-    static TABLE: std::sync::OnceLock<[f32; 64]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| std::array::from_fn(|n| 1.0 + (n as f32).ln()))
+/// Counts whose sublinear term frequency is tabulated (16 KiB); larger counts, rare in a
+/// paragraph, are computed.
+const TABULATED: usize = 1 << 12;
+
+/// `1 + ln n` for counts below [`TABULATED`], computed by the same expression as
+/// [`sublinear_tf`] (so the same values): a table load instead of a logarithm per feature.
+fn sublinear_table() -> &'static [f32; TABULATED] {
+    static TABLE: std::sync::OnceLock<[f32; TABULATED]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|n| sublinear_tf(n as u16)))
+}
+
+/// `1 + ln n`. Out of line and cold: inlined, the logarithm's call made the compiler keep
+/// the scoring loop's accumulators in memory on every iteration; as a cold call they are
+/// saved only around it.
+#[cold]
+#[inline(never)]
+fn sublinear_tf(n: u16) -> f32 {
+    1.0 + f32::from(n).ln()
 }
 
 /// Feature `global`'s term frequency from its occurrence count in `counts` (`1 + ln n` when
 /// `sublinear`, else `n`), leaving the count at zero for the next text.
 #[inline]
-fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; 64]) -> f32 {
+fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; TABULATED]) -> f32 {
     let n = std::mem::take(&mut counts[global as usize]);
     if !sublinear {
         f32::from(n)
     } else if let Some(&tf) = table.get(usize::from(n)) {
         tf
     } else {
-        1.0 + f32::from(n).ln()
+        sublinear_tf(n)
     }
 }
 
@@ -1261,8 +1274,8 @@ mod tests {
 
     #[test]
     fn sublinear_tf_is_one_plus_ln_count() {
-        let mut counts = vec![0u16; 300];
-        for n in 1..300u16 {
+        let mut counts = vec![0u16; 1 << 16];
+        for n in (1..300u16).chain([u16::MAX - 1, u16::MAX]) {
             counts[n as usize] = n;
             let expected = 1.0 + f32::from(n).ln();
             assert_eq!(

@@ -8,6 +8,7 @@ mod tokenize;
 pub use normalize::Normalizer;
 pub use stem::{Language, Stemmer};
 pub use tokenize::{is_english_stop_word, StopWords, Tokenizer, ENGLISH_STOP_WORDS};
+pub(crate) use tokenize::{packed, packed_ascii_lowercase};
 
 /// `char::is_whitespace` for an ASCII byte (space, tab, line feed, vertical tab, form feed,
 /// carriage return).

@@ -231,7 +231,7 @@ fn ascii_word_indices<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
 
 /// A word of at most 15 bytes as one integer: its bytes, then its length in the top byte
 /// (so no two words share a key). Longer words are in no stop list.
-fn packed(word: &str) -> Option<u128> {
+pub(crate) fn packed(word: &str) -> Option<u128> {
     let b = word.as_bytes();
     if b.len() > 15 {
         return None;
@@ -239,6 +239,20 @@ fn packed(word: &str) -> Option<u128> {
     let mut bytes = [0u8; 16];
     bytes[..b.len()].copy_from_slice(b);
     bytes[15] = b.len() as u8;
+    Some(u128::from_le_bytes(bytes))
+}
+
+/// [`packed`] of the ASCII lowercase form of `word` (a byte string).
+#[inline]
+pub(crate) fn packed_ascii_lowercase(word: &[u8]) -> Option<u128> {
+    if word.len() > 15 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
+    for (to, from) in bytes.iter_mut().zip(word) {
+        *to = from.to_ascii_lowercase();
+    }
+    bytes[15] = word.len() as u8;
     Some(u128::from_le_bytes(bytes))
 }
 
