@@ -205,11 +205,38 @@ impl<'a> Fields<'a> {
         let kept = (0..e.len())
             .filter(|&i| e.get(i + 1).map_or(true, |next| next.0 != e[i].0))
             .map(|i| e[i]);
-        let mut ser = serde_json::Serializer::new(&mut *out);
-        serde::Serializer::collect_map(&mut ser, kept)?;
-        out.write_all(b"\n")?;
+        out.write_all(b"{")?;
+        for (i, (key, value)) in kept.enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_json_str(out, key)?;
+            out.write_all(b":")?;
+            match value {
+                Field::Str(v) => write_json_str(out, v)?,
+                other => serde_json::to_writer(&mut *out, &other)?,
+            }
+        }
+        out.write_all(b"}\n")?;
         Ok(())
     }
+}
+
+/// Writes `s` as a JSON string, as `serde_json` does. Most text needs no escape (serde_json
+/// escapes only quotes, backslashes and control characters): that is checked in one
+/// vectorized pass and the text is then copied whole, instead of escaped byte by byte.
+fn write_json_str(out: &mut impl Write, s: &str) -> Result<()> {
+    let needs_escape = s.bytes().fold(false, |acc, b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if needs_escape {
+        serde_json::to_writer(&mut *out, s)?;
+    } else {
+        out.write_all(b"\"")?;
+        out.write_all(s.as_bytes())?;
+        out.write_all(b"\"")?;
+    }
+    Ok(())
 }
 
 struct Jsonl<W> {
@@ -493,6 +520,13 @@ mod tests {
             ("stance_score", Field::Num(f64::NAN)),
             ("text", Field::Str("say \"no\"\n\u{2014} \u{1}")),
             ("article", Field::Str("a/b.txt")),
+            (
+                "back\\slash \"key\"",
+                Field::Str("tab\there, DEL \u{7f}, C:\\dir"),
+            ),
+            ("plain", Field::Str("Kabul\u{2019}s envoy \u{1f600}")),
+            ("tiny", Field::Num(1e-7)),
+            ("big", Field::Int(usize::MAX)),
         ];
         let mut fields = Fields::default();
         let mut map = Map::new();

@@ -232,28 +232,33 @@ fn ascii_word_indices<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
 /// A word of at most 15 bytes as one integer: its bytes, then its length in the top byte
 /// (so no two words share a key). Longer words are in no stop list.
 pub(crate) fn packed(word: &str) -> Option<u128> {
-    let b = word.as_bytes();
-    if b.len() > 15 {
-        return None;
-    }
-    let mut bytes = [0u8; 16];
-    bytes[..b.len()].copy_from_slice(b);
-    bytes[15] = b.len() as u8;
-    Some(u128::from_le_bytes(bytes))
+    pack(word.as_bytes(), |b| b)
 }
 
 /// [`packed`] of the ASCII lowercase form of `word` (a byte string).
 #[inline]
 pub(crate) fn packed_ascii_lowercase(word: &[u8]) -> Option<u128> {
+    pack(word, |b| b.to_ascii_lowercase())
+}
+
+/// `word`'s bytes (mapped by `map`) little-endian, its length in the top byte. Built in
+/// registers: bytes stored one by one into an array and read back as one integer would
+/// stall the load (store forwarding cannot merge the stores).
+#[inline]
+fn pack(word: &[u8], map: impl Fn(u8) -> u8) -> Option<u128> {
     if word.len() > 15 {
         return None;
     }
-    let mut bytes = [0u8; 16];
-    for (to, from) in bytes.iter_mut().zip(word) {
-        *to = from.to_ascii_lowercase();
+    let (mut lo, mut hi) = (0u64, (word.len() as u64) << 56);
+    for (i, &b) in word.iter().enumerate() {
+        let b = u64::from(map(b));
+        if i < 8 {
+            lo |= b << (8 * i);
+        } else {
+            hi |= b << (8 * (i - 8));
+        }
     }
-    bytes[15] = word.len() as u8;
-    Some(u128::from_le_bytes(bytes))
+    Some(u128::from(hi) << 64 | u128::from(lo))
 }
 
 impl Tokenizer {
@@ -404,6 +409,28 @@ mod tests {
         }
         for w in ["", "taliban", "themselvesthemselves", "\u{e9}t\u{e9}"] {
             assert!(!is_english_stop_word(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn packed_words_are_their_bytes_then_their_length() {
+        for w in [
+            "",
+            "a",
+            "It's",
+            "themselves",
+            "fifteen-letters",
+            "sixteen-letters!",
+        ] {
+            let want = (w.len() <= 15).then(|| {
+                let mut bytes = [0u8; 16];
+                bytes[..w.len()].copy_from_slice(w.as_bytes());
+                bytes[15] = w.len() as u8;
+                u128::from_le_bytes(bytes)
+            });
+            assert_eq!(packed(w), want, "{w}");
+            let lower = w.to_ascii_lowercase();
+            assert_eq!(packed_ascii_lowercase(w.as_bytes()), packed(&lower), "{w}");
         }
     }
 
