@@ -696,9 +696,9 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
 /// Text for duplicate detection: lowercase letters and digits only, single spaces.
 #[cfg(test)]
 fn dedup_key(text: &str) -> String {
-    let mut key = String::new();
+    let mut key = Vec::new();
     push_dedup_key(text, &mut key);
-    key
+    String::from_utf8(key).unwrap_or_default()
 }
 
 /// Each ASCII byte's lowercase form if it is a letter or digit, else 0.
@@ -717,18 +717,17 @@ const LOWER_ALNUM: [u8; 256] = {
 
 /// Appends the text `text` is compared by for duplicates to `out`: lowercase letters and
 /// digits only, single spaces.
-fn push_dedup_key(text: &str, out: &mut String) {
+fn push_dedup_key(text: &str, out: &mut Vec<u8>) {
     if !text.is_ascii() {
-        out.push_str(&dedup_key_chars(text));
+        out.extend_from_slice(dedup_key_chars(text).as_bytes());
         return;
     }
     // Without branches: every byte is written, and the length advances past it only if it
     // is kept (a space before a word, after a gap, except at the start).
-    let mut key = std::mem::take(out).into_bytes();
-    let base = key.len();
-    key.resize(base + text.len(), 0);
+    let base = out.len();
+    out.resize(base + text.len(), 0);
     let (mut n, mut gap) = (0, false);
-    let dst = &mut key[base..];
+    let dst = &mut out[base..];
     for &c in text.as_bytes() {
         let lower = LOWER_ALNUM[usize::from(c)];
         let alnum = lower != 0;
@@ -739,11 +738,7 @@ fn push_dedup_key(text: &str, out: &mut String) {
         n += usize::from(alnum);
         gap = !alnum;
     }
-    key.truncate(base + n);
-    // `out` was a string and ASCII bytes were added: always valid UTF-8 (the fallback
-    // only keeps the function total).
-    *out = String::from_utf8(key)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    out.truncate(base + n);
 }
 
 /// [`dedup_key`] character by character (any text).
@@ -837,7 +832,7 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     // Repeats: an exact repeat of an earlier block, or a prose block contained in a longer
     // prose block (pull quotes), is a duplicate.
     // Every key in one buffer.
-    let mut key_text = String::new();
+    let mut key_text = Vec::new();
     let mut spans = Vec::with_capacity(blocks.len());
     for b in blocks.iter() {
         let start = key_text.len();
@@ -846,7 +841,7 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
         }
         spans.push(start..key_text.len());
     }
-    let keys: Vec<&str> = spans.into_iter().map(|r| &key_text[r]).collect();
+    let keys: Vec<&[u8]> = spans.into_iter().map(|r| &key_text[r]).collect();
     let mut seen = rustc_hash::FxHashSet::default();
     for i in 0..blocks.len() {
         if keys[i].is_empty() {
@@ -869,8 +864,8 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
                 && blocks[j].kind == BlockKind::Prose
                 && keys[j].len() * 6 >= keys[i].len() * 10
                 && finder
-                    .get_or_insert_with(|| memchr::memmem::Finder::new(keys[i].as_bytes()))
-                    .find(keys[j].as_bytes())
+                    .get_or_insert_with(|| memchr::memmem::Finder::new(keys[i]))
+                    .find(keys[j])
                     .is_some()
         });
         if contained {
