@@ -395,9 +395,7 @@ fn stats_ascii(text: &str) -> Stats {
         let z = b.iter().rposition(keep).map_or(a + 1, |z| z + 1);
         words += 1;
         let core = &b[a..z];
-        if core.len() <= LONGEST_FUNCTION_WORD
-            && packed_ascii_lowercase(core).is_some_and(is_packed_function_word)
-        {
+        if is_ascii_function_word(core) {
             function += 1;
         }
         if b[0].is_ascii_uppercase() || b[0].is_ascii_digit() {
@@ -414,26 +412,28 @@ const LONGEST_FUNCTION_WORD: usize = 10;
 /// Whether `word` (trimmed of punctuation, any case, either apostrophe) is an English stop
 /// word, a negation or a speech verb. `buf` is scratch space for its lowercase form.
 fn is_function_word(word: &str, buf: &mut String) -> bool {
-    buf.clear();
     if word.is_ascii() {
-        if word.len() > LONGEST_FUNCTION_WORD {
-            return false;
-        }
-        buf.push_str(word);
-        buf.make_ascii_lowercase();
-    } else {
-        if word.len() > 4 * LONGEST_FUNCTION_WORD {
-            return false;
-        }
-        for c in word.chars() {
-            if c == '’' {
-                buf.push('\'');
-            } else {
-                buf.extend(c.to_lowercase());
-            }
+        return is_ascii_function_word(word.as_bytes());
+    }
+    if word.len() > 4 * LONGEST_FUNCTION_WORD {
+        return false;
+    }
+    buf.clear();
+    for c in word.chars() {
+        if c == '’' {
+            buf.push('\'');
+        } else {
+            buf.extend(c.to_lowercase());
         }
     }
     is_lowercase_function_word(buf)
+}
+
+/// [`is_function_word`] of an ASCII word in any case, looked up by its lowercase packed key
+/// without building the lowercase string.
+fn is_ascii_function_word(word: &[u8]) -> bool {
+    word.len() <= LONGEST_FUNCTION_WORD
+        && packed_ascii_lowercase(word).is_some_and(is_packed_function_word)
 }
 
 /// Whether the lowercase `word` is an English stop word, a negation or a speech verb.
@@ -943,8 +943,7 @@ mod tests {
             let want = matches!(lower.as_str(), "not" | "no" | "said" | "says")
                 || crate::text::is_english_stop_word(&lower);
             assert_eq!(is_lowercase_function_word(&lower), want, "{w}");
-            let bytes = packed_ascii_lowercase(w.as_bytes());
-            assert_eq!(bytes.is_some_and(is_packed_function_word), want, "{w}");
+            assert_eq!(is_ascii_function_word(w.as_bytes()), want, "{w}");
         }
     }
 
