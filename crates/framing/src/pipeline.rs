@@ -12,7 +12,7 @@ use crate::classify::{
 };
 use crate::data::{DataFile, LabeledData};
 use crate::error::{Error, Result};
-use crate::features::tfidf::Counted;
+use crate::features::tfidf::{ChunkSums, Counted};
 use crate::features::{NgramKind, Scratch, SparseRow, Tfidf, TfidfParams};
 use crate::hint::prefetch;
 use crate::store::Table;
@@ -96,6 +96,118 @@ fn scan<'r, A>(
     (state, norm2)
 }
 
+/// The largest occurrence count of an n-gram for which [`accumulate_repeats`] corrects the
+/// chunk sums. The correction cancels `n · v` down to `tf · v`, which scales the sums'
+/// rounding error by up to `n / tf` (12 at 64); texts with an n-gram repeated more often
+/// (rare: a word repeated dozens of times in one paragraph) take the exact pass instead.
+const MAX_CORRECTED_REPEAT: u16 = 64;
+
+/// The character block's scoring pass, from the sums of its chunks: `total` is the sum over
+/// the text's chunk occurrences of [`chunk_sum`], which counts every n-gram occurrence with
+/// term frequency 1. Corrects it for the n-grams that occurred `n > 1` times, whose term
+/// frequency `tf` is not `n`: adds `(tf - n) · IDF · row` to the scores and
+/// `(tf² - n) · IDF²` to `Σ v²` (lane 0 of `total` holds `Σ n · IDF²`). Leaves the scores in
+/// `acc` (lanes `1..=Σ classes`, as [`accumulate`]) and returns `Σ v²`. Equal to
+/// [`accumulate`] up to float rounding; only the repeated n-grams' rows are read. When an
+/// n-gram occurred more than [`MAX_CORRECTED_REPEAT`] times, it is [`accumulate`].
+#[inline(always)]
+fn accumulate_repeats(
+    rows: RowsView<'_>,
+    block: &mut Counted<'_>,
+    total: &[f32],
+    acc: &mut [f32],
+) -> f32 {
+    if block.max_repeat() > MAX_CORRECTED_REPEAT {
+        return accumulate(rows, block, acc);
+    }
+    match rows.stride {
+        8 => accumulate_repeats_fixed::<8>(rows, block, total, acc),
+        16 => accumulate_repeats_fixed::<16>(rows, block, total, acc),
+        32 => accumulate_repeats_fixed::<32>(rows, block, total, acc),
+        stride => {
+            let acc = &mut acc[..stride];
+            acc.copy_from_slice(&total[..stride]);
+            let (_, norm2) = correct_repeats(rows, block, total[0], acc, |acc, row, d| {
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += d * w;
+                }
+            });
+            norm2
+        }
+    }
+}
+
+/// [`accumulate_repeats`] for rows of `S` values, summed in an array kept in registers.
+#[inline(always)]
+fn accumulate_repeats_fixed<const S: usize>(
+    rows: RowsView<'_>,
+    block: &mut Counted<'_>,
+    total: &[f32],
+    acc: &mut [f32],
+) -> f32 {
+    let mut sum = [0.0f32; S];
+    sum.copy_from_slice(&total[..S]);
+    let (sum, norm2) = correct_repeats(rows, block, total[0], sum, |sum, row, d| {
+        if let Ok(row) = <&[f32; S]>::try_from(row) {
+            for (a, w) in sum.iter_mut().zip(row) {
+                *a += d * w;
+            }
+        }
+    });
+    acc[..S].copy_from_slice(&sum);
+    norm2
+}
+
+/// The pass under [`accumulate_repeats`]: for each n-gram of `block` that occurred `n > 1`
+/// times, with term frequency `tf`, calls `add(row, (tf - n) · IDF)` and adds
+/// `(tf² - n) · IDF²` to `norm2`; returns the state and `norm2`.
+#[inline(always)]
+fn correct_repeats<'r, A>(
+    rows: RowsView<'r>,
+    block: &mut Counted<'_>,
+    mut norm2: f32,
+    mut state: A,
+    add: impl Fn(&mut A, &'r [f32], f32),
+) -> (A, f32) {
+    let (offset, stride) = (block.offset as usize, rows.stride);
+    let row_of = |local: u32| {
+        let start = (offset + local as usize) * stride;
+        rows.data.get(start..start + stride)
+    };
+    let repeats = block.take_repeated();
+    for (t, r) in repeats.iter().enumerate() {
+        if let Some(ahead) = repeats.get(t + PREFETCH).and_then(|a| row_of(a.id)) {
+            prefetch(&ahead[..1]);
+        }
+        let Some(row) = row_of(r.id) else {
+            continue;
+        };
+        let idf = row[0];
+        norm2 += (r.tf * r.tf - r.n) * (idf * idf);
+        add(&mut state, row, (r.tf - r.n) * idf);
+    }
+    (state, norm2)
+}
+
+/// A chunk's sum for [`accumulate_repeats`]: adds `IDF · row` into `out` for each of the
+/// chunk's n-gram occurrences (block-local `ids` in a block starting at `offset`), in order.
+fn chunk_sum(rows: RowsView<'_>, offset: u32, ids: &[u32], out: &mut [f32]) {
+    let stride = rows.stride;
+    for &id in ids {
+        let start = (offset as usize + id as usize) * stride;
+        let Some(row) = rows.data.get(start..start + stride) else {
+            continue;
+        };
+        let v = row[0];
+        for (o, w) in out.iter_mut().zip(row) {
+            *o += v * w;
+        }
+    }
+}
+
+/// Source of [`Model`] ids for per-thread chunk sums; 0 is never issued.
+static NEXT_MODEL_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
 /// A classifier for one label field (e.g. `frame` or `stance`).
 #[derive(Debug, Clone)]
 pub struct Head {
@@ -146,6 +258,9 @@ pub struct Model {
     head_offsets: Vec<usize>,
     /// Format version of the file the model was read from.
     file_version: Option<u32>,
+    /// Identifies the fused rows to per-thread caches of chunk sums (a clone shares it: same
+    /// rows).
+    id: u64,
 }
 
 /// One cache-line-friendly row per feature: its IDF, then `Σ classes` weights, padded to
@@ -390,6 +505,7 @@ impl Model {
             fused,
             head_offsets,
             file_version: None,
+            id: NEXT_MODEL_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         }
     }
 
@@ -524,16 +640,28 @@ impl Model {
     /// Predicts one text, reusing `scratch`. Scores straight from the featurizer's term
     /// frequencies ([`Tfidf::for_each_block`]): IDF and weights come from one fused row per
     /// n-gram, and each block's L2 normalization is applied once to its summed scores, so no
-    /// sorted sparse row is built. Equal to `predict_row` on `transform`'s row up to float
-    /// rounding (the sums run in another order), and the same for a text alone or in a batch.
+    /// sorted sparse row is built. Character n-grams are scored by chunk (word): each
+    /// distinct chunk's fused rows are summed once per thread and cached in `scratch`, and
+    /// only the rows of n-grams that occur more than once in the text are read again. Equal
+    /// to `predict_row` on `transform`'s row up to float rounding (the sums run in another
+    /// order), and the same for a text alone or in a batch, whatever the caches hold.
     pub fn predict_one_with(&self, text: &str, scratch: &mut Scratch) -> Prediction {
         let width = self.width();
         let mut z = self.intercepts();
         let rows = self.fused.view();
         let mut zb = vec![0.0f32; rows.stride];
+        let sum = |offset: u32, ids: &[u32], out: &mut [f32]| chunk_sum(rows, offset, ids, out);
+        let sums = ChunkSums {
+            owner: self.id,
+            width: rows.stride,
+            sum: &sum,
+        };
         self.featurizer
-            .for_each_counted(text, scratch, |b, mut block| {
-                let norm2 = accumulate(rows, &mut block, &mut zb);
+            .for_each_counted(text, scratch, Some(&sums), |b, mut block, total| {
+                let norm2 = match total {
+                    Some(total) => accumulate_repeats(rows, &mut block, total, &mut zb),
+                    None => accumulate(rows, &mut block, &mut zb),
+                };
                 if norm2 > 0.0 {
                     let weight = self.featurizer.block_params(b).map_or(1.0, |p| p.weight);
                     let scale = weight / norm2.sqrt();
@@ -774,6 +902,88 @@ mod tests {
                     assert!((p - q).abs() < 1e-5, "text {i}: {p} vs {q}");
                 }
             }
+        }
+    }
+
+    /// Texts whose character n-grams repeat: within a word, across words, past the tabulated
+    /// term frequencies, and a text with more distinct words than the chunk cache holds.
+    fn repetitive_texts() -> Vec<String> {
+        let many: Vec<String> = (0..70_000).map(|i| format!("school{i}")).collect();
+        vec![
+            "banana bananas ban banned school schools".into(),
+            "fuel fuel fuel deals deals wheat".into(),
+            "school ".repeat(5000),
+            format!("{} girls", many.join(" ")),
+        ]
+    }
+
+    /// Asserts that `m` scores every text as it scores the text's sparse row.
+    fn assert_fused_matches_rows(m: &Model, texts: &[String]) {
+        let mut scratch = Scratch::default();
+        for (i, t) in texts.iter().enumerate() {
+            let fused = m.predict_one_with(t, &mut scratch);
+            let row = m.predict_row(m.featurizer().transform_one(t).row(0));
+            for (a, b) in fused.iter().zip(&row) {
+                assert_eq!(a.class, b.class, "text {i}");
+                for (p, q) in a.probs.iter().zip(&b.probs) {
+                    assert!((p - q).abs() < 1e-5, "text {i}: {p} vs {q}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chunk_sums_score_repeated_ngrams_like_the_sparse_row() {
+        let data = toy_data();
+        let texts = repetitive_texts();
+        for sublinear in [true, false] {
+            let mut c = crate::features::BlockParams::char_default();
+            c.min_df = crate::features::DfBound::Count(1);
+            c.sublinear_tf = sublinear;
+            let params = small_features().char(Some(c));
+            // Two heads (rows of 8 values) and one head of two classes (rows of 4 values,
+            // the loop for other widths).
+            let two = Model::fit(&data, &params, &LogisticParams::new()).unwrap();
+            assert_eq!(two.fused().stride(), 8);
+            assert_fused_matches_rows(&two, &texts);
+            let mut one = data.clone();
+            one.heads.truncate(1);
+            one.labels.truncate(1);
+            let one = Model::fit(&one, &params, &LogisticParams::new()).unwrap();
+            assert_eq!(one.fused().stride(), 4);
+            assert_fused_matches_rows(&one, &texts);
+        }
+    }
+
+    #[test]
+    fn chunk_sums_give_the_same_scores_whatever_the_scratch_holds() {
+        let data = toy_data();
+        let a = Model::fit(&data, &small_features(), &LogisticParams::new()).unwrap();
+        // Another model on the same featurizer (so the same character-feature cache), with
+        // other weights: its chunk sums differ.
+        let other = Model::fit(&data, &small_features(), &LogisticParams::new().c(0.1)).unwrap();
+        let b = Model::from_parts(
+            a.featurizer().clone(),
+            other.heads().to_vec(),
+            other.meta().clone(),
+        )
+        .unwrap();
+        let mut texts = repetitive_texts();
+        texts.extend(data.texts.iter().cloned());
+        let mut shared = Scratch::default();
+        for t in &texts {
+            for m in [&a, &b] {
+                let fresh = m.predict_one_with(t, &mut Scratch::default());
+                assert_eq!(m.predict_one_with(t, &mut shared), fresh);
+            }
+        }
+        // Counting without sums (to build sparse rows) in between keeps them valid.
+        for t in &texts {
+            let fresh = a.predict_one_with(t, &mut Scratch::default());
+            let (mut idx, mut val) = (Vec::new(), Vec::new());
+            a.featurizer()
+                .transform_into(t, &mut shared, &mut idx, &mut val);
+            assert_eq!(a.predict_one_with(t, &mut shared), fresh);
         }
     }
 }

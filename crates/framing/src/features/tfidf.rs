@@ -622,7 +622,7 @@ pub struct Scratch {
     spans: Vec<(usize, usize)>,
     stemmed: Vec<String>,
     ngrams: NgramScratch,
-    ids: [Vec<u32>; 2],
+    ids: [IdList; 2],
     /// The n-gram hashes of the row being built, per block, before lookup.
     hashes: [Vec<u64>; 2],
     /// First-probe buffer of [`HashIndex::lookup_all`].
@@ -646,10 +646,25 @@ pub struct Scratch {
     chunks: Vec<(usize, usize)>,
     /// Character features of chunks seen before: the chunk's 64-bit hash → range of
     /// `char_ids` holding the block-local ids of its n-grams found in the vocabulary
-    /// (repeats kept, for counts). Words repeat within and across paragraphs, so most chunks
-    /// skip n-gram hashing and lookup. Keys are hashes, not strings (no pointer to chase):
-    /// the vocabulary index itself already identifies n-grams by hash.
-    char_cache: Memo,
+    /// (repeats kept, for counts), and its slot in `chunk_sums`. Words repeat within and
+    /// across paragraphs, so most chunks skip n-gram hashing and lookup. Keys are hashes,
+    /// not strings (no pointer to chase): the vocabulary index itself already identifies
+    /// n-grams by hash.
+    char_cache: Memo<ChunkEntry>,
+    /// Sums of [`ChunkSums`] for cached chunks, `width` values each, in slot order.
+    chunk_sums: Vec<f32>,
+    /// The [`ChunkSums::owner`] whose sums `chunk_sums` holds (0: none).
+    sums_owner: u64,
+    /// The current text's chunk sums added up (one per chunk occurrence).
+    char_total: Vec<f32>,
+    /// Slots in `chunk_sums` of the current group of chunks, added up together.
+    chunk_slots: Vec<u32>,
+    /// Block-local ids of the character n-grams that occurred more than once in the text,
+    /// in the order their second occurrence was counted (gathered only with [`ChunkSums`]).
+    repeated: IdList,
+    /// The n-grams of a block that occurred more than once, handed out by
+    /// [`Counted::take_repeated`].
+    repeats: Vec<Repeat>,
     /// Keys of the current text's chunks, looked up together.
     chunk_keys: Vec<u64>,
     /// Ranges of `char_ids` of the current group of chunks, counted together.
@@ -661,6 +676,92 @@ pub struct Scratch {
     /// The featurizer `char_cache` belongs to ([`Tfidf`]'s `id`): a scratch used with
     /// another featurizer starts a fresh cache.
     char_owner: u64,
+}
+
+impl Scratch {
+    /// Forgets every cached chunk: its ids and its sums.
+    fn clear_char_cache(&mut self) {
+        self.char_cache.clear();
+        self.char_ids.clear();
+        self.chunk_sums.clear();
+    }
+}
+
+/// A list of ids in a buffer that only grows: clearing keeps the buffer, so counting, which
+/// writes every id and keeps some, never refills it with zeros.
+#[derive(Debug, Default, Clone)]
+struct IdList {
+    buf: Vec<u32>,
+    len: usize,
+}
+
+impl IdList {
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    fn as_slice(&self) -> &[u32] {
+        &self.buf[..self.len]
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u32] {
+        &mut self.buf[..self.len]
+    }
+
+    /// The buffer, with room for at least `extra` ids past the list's end.
+    fn room(&mut self, extra: usize) -> &mut [u32] {
+        let need = self.len + extra;
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
+        }
+        &mut self.buf
+    }
+}
+
+/// A chunk's entry in the character-feature cache.
+#[derive(Debug, Clone, Copy, Default)]
+struct ChunkEntry {
+    /// Where the chunk's n-gram ids start in `Scratch::char_ids`.
+    start: u32,
+    /// How many ids it has.
+    len: u32,
+    /// Its sum's slot in `Scratch::chunk_sums`, or [`NO_SUM`].
+    sum: u32,
+}
+
+/// [`ChunkEntry::sum`] of a chunk whose sum is not computed yet.
+const NO_SUM: u32 = u32::MAX;
+
+/// `sum(offset, ids, out)` of [`ChunkSums`].
+pub(crate) type ChunkSumFn<'a> = &'a dyn Fn(u32, &[u32], &mut [f32]);
+
+/// Per-chunk sums that a linear scorer adds up in place of each chunk's character n-grams
+/// (see [`Tfidf::for_each_counted`]). Character n-grams never cross a chunk, so a text's
+/// character features are the union of its chunks' n-grams: whatever is linear in the
+/// n-grams' occurrence counts can be summed once per distinct chunk, cached per thread, and
+/// added once per chunk occurrence. Only n-grams that occur more than once in a text need a
+/// correction (their sublinear term frequency is not their count).
+pub(crate) struct ChunkSums<'a> {
+    /// Identifies what the sums are computed from (a model's weights): a scratch that holds
+    /// sums of another owner starts its caches afresh. Never 0.
+    pub(crate) owner: u64,
+    /// Values per sum.
+    pub(crate) width: usize,
+    /// `sum(offset, ids, out)` adds into `out` (`width` zeros) the sum for a chunk whose
+    /// n-grams, one per occurrence, have block-local `ids` in a block starting at global id
+    /// `offset`.
+    pub(crate) sum: ChunkSumFn<'a>,
+}
+
+/// An n-gram that occurred more than once in a text ([`Counted::take_repeated`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Repeat {
+    /// Its block-local id.
+    pub(crate) id: u32,
+    /// Its occurrence count `n`.
+    pub(crate) n: f32,
+    /// Its term frequency (`1 + ln n` under sublinear tf, else `n`).
+    pub(crate) tf: f32,
 }
 
 /// N-gram hashes gathered before their vocabulary lookups run (bounds memory per text).
@@ -786,10 +887,12 @@ impl Tfidf {
 
     /// Counts `text`'s n-grams found in the vocabulary: `scratch.ids[b]` gets block `b`'s
     /// distinct block-local ids in order of first occurrence, and `scratch.counts` (indexed
-    /// by global feature) how often each occurred. The caller must zero those counts.
-    fn count(&self, text: &str, scratch: &mut Scratch) {
+    /// by global feature) how often each occurred. The caller must zero those counts. With
+    /// `sums` and a character block, `scratch.char_total` gets the sum of every chunk
+    /// occurrence's [`ChunkSums`].
+    fn count(&self, text: &str, scratch: &mut Scratch, sums: Option<&ChunkSums<'_>>) {
         let mut per_block = std::mem::take(&mut scratch.ids);
-        per_block.iter_mut().for_each(Vec::clear);
+        per_block.iter_mut().for_each(IdList::clear);
         // Distinct ids go to `per_block` once; `counts` (indexed by global feature) holds
         // how often each occurred, so only distinct ids need sorting.
         let mut counts = std::mem::take(&mut scratch.counts);
@@ -809,7 +912,8 @@ impl Tfidf {
                 .lookup_all(hs, probes, |id| found.push(id));
             let offset = self.offsets[b] as usize;
             let all = [found.as_slice()];
-            count_distinct(all, found.len(), offset, &mut counts, &mut per_block[b]);
+            let (ids, none) = (&mut per_block[b], &mut IdList::default());
+            count_distinct::<false>(all, found.len(), offset, &mut counts, ids, none);
             hs.clear();
         };
         analyze(
@@ -833,11 +937,16 @@ impl Tfidf {
         if let Some(cp) = &self.params.char {
             // Character n-grams, per chunk, through the per-thread cache.
             let b = self.blocks.len() - 1;
-            if scratch.char_owner != self.id {
-                scratch.char_cache.clear();
-                scratch.char_ids.clear();
+            let owner = sums.map_or(scratch.sums_owner, |cs| cs.owner);
+            if scratch.char_owner != self.id || scratch.sums_owner != owner {
+                scratch.clear_char_cache();
                 scratch.char_owner = self.id;
+                scratch.sums_owner = owner;
             }
+            let width = sums.map_or(0, |cs| cs.width);
+            scratch.repeated.clear();
+            scratch.char_total.clear();
+            scratch.char_total.resize(width, 0.0);
             char_chunks(&self.params, scratch);
             let offset = self.offsets[b] as usize;
             let vocab = &self.blocks[b];
@@ -864,13 +973,16 @@ impl Tfidf {
                 if scratch.char_cache.len() + group.len() > CHAR_CACHE_LIMIT
                     || scratch.char_ids.len() + need > CHAR_IDS_LIMIT
                 {
+                    // Field by field (`scratch.chunks` is borrowed by the loop).
                     scratch.char_cache.clear();
                     scratch.char_ids.clear();
+                    scratch.chunk_sums.clear();
                 }
                 scratch.chunk_ranges.clear();
+                scratch.chunk_slots.clear();
                 for (&(a, z), &key) in group.iter().zip(keys) {
-                    let r = match scratch.char_cache.get(key) {
-                        Some(r) => r,
+                    let mut e = match scratch.char_cache.get(key) {
+                        Some(e) => e,
                         None => {
                             let start = scratch.char_ids.len();
                             let found = &mut scratch.char_ids;
@@ -880,19 +992,51 @@ impl Tfidf {
                                     found.push(id);
                                 }
                             });
-                            let r = (start as u32, (found.len() - start) as u32);
-                            scratch.char_cache.insert(key, r);
-                            r
+                            let e = ChunkEntry {
+                                start: start as u32,
+                                len: (found.len() - start) as u32,
+                                sum: NO_SUM,
+                            };
+                            scratch.char_cache.insert(key, e);
+                            e
                         }
                     };
-                    let (start, len) = (r.0 as usize, r.1 as usize);
-                    prefetch(&scratch.char_ids[start..start + len]);
+                    let (start, len) = (e.start as usize, e.len as usize);
+                    let chunk_ids = &scratch.char_ids[start..start + len];
+                    if let Some(cs) = sums {
+                        if e.sum == NO_SUM {
+                            // First use with these sums: compute the chunk's sum once.
+                            let at = scratch.chunk_sums.len();
+                            scratch.chunk_sums.resize(at + width, 0.0);
+                            (cs.sum)(offset as u32, chunk_ids, &mut scratch.chunk_sums[at..]);
+                            e.sum = (at / width.max(1)) as u32;
+                            scratch.char_cache.set(key, e);
+                        }
+                        let at = e.sum as usize * width;
+                        prefetch(&scratch.chunk_sums[at..at + width]);
+                        scratch.chunk_slots.push(e.sum);
+                    }
+                    prefetch(chunk_ids);
                     scratch.chunk_ranges.push((start, start + len));
                 }
                 let total = scratch.chunk_ranges.iter().map(|&(a, z)| z - a).sum();
                 let char_ids = &scratch.char_ids;
                 let found = scratch.chunk_ranges.iter().map(|&(a, z)| &char_ids[a..z]);
-                count_distinct(found, total, offset, &mut counts, ids);
+                if sums.is_some() {
+                    let repeated = &mut scratch.repeated;
+                    count_distinct::<true>(found, total, offset, &mut counts, ids, repeated);
+                } else {
+                    let none = &mut IdList::default();
+                    count_distinct::<false>(found, total, offset, &mut counts, ids, none);
+                }
+                // In occurrence order, so the total is the same however the cache is filled.
+                for &slot in &scratch.chunk_slots {
+                    let at = slot as usize * width;
+                    let sum = &scratch.chunk_sums[at..at + width];
+                    for (t, v) in scratch.char_total.iter_mut().zip(sum) {
+                        *t += v;
+                    }
+                }
             }
         }
         scratch.ids = per_block;
@@ -911,11 +1055,12 @@ impl Tfidf {
     ) {
         indices.clear();
         values.clear();
-        self.count(text, scratch);
+        self.count(text, scratch, None);
         let mut per_block = std::mem::take(&mut scratch.ids);
         let mut counts = std::mem::take(&mut scratch.counts);
         let table = sublinear_table();
         for (b, ids) in per_block.iter_mut().enumerate().take(self.blocks.len()) {
+            let ids = ids.as_mut_slice();
             let vocab = &self.blocks[b];
             let (sublinear, weight) = self
                 .block_params(b)
@@ -953,7 +1098,7 @@ impl Tfidf {
         mut f: impl FnMut(usize, &[u32], &[f32]),
     ) {
         let mut tfs = std::mem::take(&mut scratch.tfs);
-        self.for_each_counted(text, scratch, |b, mut block| {
+        self.for_each_counted(text, scratch, None, |b, mut block, _| {
             tfs.clear();
             tfs.extend((0..block.ids.len()).map(|t| block.take_tf(t)));
             let offset = block.offset;
@@ -964,26 +1109,37 @@ impl Tfidf {
     }
 
     /// [`Tfidf::for_each_block`] for a scorer that reads each n-gram's count itself, in the
-    /// same pass as its weights: calls `f(block, counted)` once per block, in order.
+    /// same pass as its weights: calls `f(block, counted, chunk_total)` once per block, in
+    /// order. With `sums`, the character block's `chunk_total` is the sum of
+    /// [`ChunkSums`] over the text's chunk occurrences (`None` for other blocks, or without
+    /// `sums`).
     pub(crate) fn for_each_counted(
         &self,
         text: &str,
         scratch: &mut Scratch,
-        mut f: impl FnMut(usize, Counted<'_>),
+        sums: Option<&ChunkSums<'_>>,
+        mut f: impl FnMut(usize, Counted<'_>, Option<&[f32]>),
     ) {
-        self.count(text, scratch);
+        self.count(text, scratch, sums);
         let table = sublinear_table();
         for b in 0..self.blocks.len() {
             let sublinear = self.block_params(b).map_or(true, |p| p.sublinear_tf);
+            let total = match (sums, self.blocks[b].kind) {
+                (Some(_), NgramKind::Char) => Some(scratch.char_total.as_slice()),
+                _ => None,
+            };
             f(
                 b,
                 Counted {
                     offset: self.offsets[b],
-                    ids: &mut scratch.ids[b],
+                    ids: scratch.ids[b].as_mut_slice(),
                     counts: &mut scratch.counts,
+                    repeated: scratch.repeated.as_slice(),
+                    repeats: &mut scratch.repeats,
                     sublinear,
                     table,
                 },
+                total,
             );
         }
     }
@@ -1030,6 +1186,11 @@ pub(crate) struct Counted<'a> {
     pub(crate) ids: &'a mut [u32],
     /// Occurrence counts by global id; each must be taken (zeroed) once.
     counts: &'a mut [u16],
+    /// The ids that occurred more than once (for the character block, gathered only with
+    /// [`ChunkSums`]).
+    repeated: &'a [u32],
+    /// Buffer of [`Counted::take_repeated`].
+    repeats: &'a mut Vec<Repeat>,
     sublinear: bool,
     table: &'static [f32; TABULATED],
 }
@@ -1042,32 +1203,81 @@ impl Counted<'_> {
         let global = self.offset + self.ids[t];
         take_tf(self.counts, global, self.sublinear, self.table)
     }
+
+    /// The largest occurrence count among the n-grams that occurred more than once (1 if
+    /// none did; for the character block of a text counted with [`ChunkSums`]). Leaves
+    /// the counts.
+    pub(crate) fn max_repeat(&self) -> u16 {
+        let offset = self.offset as usize;
+        self.repeated
+            .iter()
+            .map(|&id| self.counts[offset + id as usize])
+            .fold(1, u16::max)
+    }
+
+    /// Takes every count (leaving them zero for the next text) and returns the n-grams that
+    /// occurred more than once, in the order their second occurrence was counted. Instead
+    /// of [`Counted::take_tf`], for the character block of a text counted with
+    /// [`ChunkSums`].
+    pub(crate) fn take_repeated(&mut self) -> &[Repeat] {
+        let offset = self.offset as usize;
+        let out = &mut *self.repeats;
+        out.clear();
+        for &id in self.repeated {
+            let n = self.counts[offset + id as usize];
+            let tf = if !self.sublinear {
+                f32::from(n)
+            } else if let Some(&tf) = self.table.get(usize::from(n)) {
+                tf
+            } else {
+                sublinear_tf(n)
+            };
+            out.push(Repeat {
+                id,
+                n: f32::from(n),
+                tf,
+            });
+        }
+        for &id in self.ids.iter() {
+            self.counts[offset + id as usize] = 0;
+        }
+        out
+    }
 }
 
 /// Counts the block-local ids of every slice of `found` (`total` ids in all) in `counts`
-/// (indexed by `offset + id`), appending to `distinct` each id whose count was zero.
-/// Branch-free: the id is always written and the length only advances for a new one
-/// (whether an id is new is unpredictable).
+/// (indexed by `offset + id`), appending to `distinct` each id whose count was zero and,
+/// with `REPEATS`, to `repeated` each id whose count was one. Branch-free: the id is always
+/// written and the length only advances for a new one (whether an id is new is
+/// unpredictable).
 #[inline]
-fn count_distinct<'f>(
+fn count_distinct<'f, const REPEATS: bool>(
     found: impl IntoIterator<Item = &'f [u32]>,
     total: usize,
     offset: usize,
     counts: &mut [u16],
-    distinct: &mut Vec<u32>,
+    distinct_list: &mut IdList,
+    repeated_list: &mut IdList,
 ) {
-    let mut n = distinct.len();
-    distinct.resize(n + total, 0);
+    let mut n = distinct_list.len;
+    let distinct = distinct_list.room(total);
+    let mut r = repeated_list.len;
+    let repeated = repeated_list.room(if REPEATS { total } else { 0 });
     // Nested loops, not `flatten` (whose per-element exhaustion check costs here).
     for ids in found {
         for &id in ids {
             let c = &mut counts[offset + id as usize];
             distinct[n] = id;
             n += usize::from(*c == 0);
+            if REPEATS {
+                repeated[r] = id;
+                r += usize::from(*c == 1);
+            }
             *c = c.saturating_add(1);
         }
     }
-    distinct.truncate(n);
+    distinct_list.len = n;
+    repeated_list.len = r;
 }
 
 /// Counts whose sublinear term frequency is tabulated (16 KiB); larger counts, rare in a
