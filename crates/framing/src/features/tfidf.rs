@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::index::HashIndex;
+use super::index::{HashIndex, IndexView};
 use super::memo::Memo;
 use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
 use super::sparse::CsrMatrix;
@@ -635,8 +635,13 @@ pub struct Scratch {
     tfs: Vec<f32>,
     /// Stems of words seen before (news text repeats its words; stemming is costly).
     /// Keyed by the word's 64-bit hash (no key string to chase); values are byte ranges of
-    /// `stem_text`.
-    stems: Memo,
+    /// `stem_text` and the stem's word-unigram id in the vocabulary of `stems_owner` (or
+    /// [`UNIGRAM_UNKNOWN`] / [`UNIGRAM_ABSENT`]).
+    stems: Memo<(u32, u32, u32)>,
+    /// The featurizer ([`Tfidf`]'s `id`) whose unigram ids `stems` holds (0: none).
+    stems_owner: u64,
+    /// Word-unigram ids of the current text's words found in the vocabulary, in order.
+    unigram_ids: Vec<u32>,
     /// The cached stems, back to back.
     stem_text: String,
     /// The language `stems` holds stems of: a scratch reused with another model's stemmer
@@ -685,6 +690,25 @@ impl Scratch {
         self.char_ids.clear();
         self.chunk_sums.clear();
     }
+}
+
+/// A stem's unigram id not looked up yet.
+const UNIGRAM_UNKNOWN: u32 = u32::MAX;
+
+/// A stem that is not a unigram of the vocabulary.
+const UNIGRAM_ABSENT: u32 = u32::MAX - 1;
+
+/// What [`analyze`] hands out: hashed n-grams, or word-unigram ids already known.
+enum Gram<'a> {
+    /// An n-gram of `block`, by hash and text.
+    Hashed {
+        block: usize,
+        hash: u64,
+        text: &'a str,
+    },
+    /// The ids of the text's word unigrams found in the vocabulary, in order (handed out
+    /// once, before any word n-gram, when [`analyze`] is given the word index).
+    Unigrams(&'a [u32]),
 }
 
 /// A list of ids in a buffer that only grows: clearing keeps the buffer, so counting, which
@@ -797,8 +821,13 @@ impl<'p> Analyzer<'p> {
         }
     }
 
-    fn analyze(&self, text: &str, s: &mut Scratch, f: impl FnMut(usize, u64, &str)) {
-        analyze(self.params, self.stemmer.as_ref(), text, s, true, f)
+    fn analyze(&self, text: &str, s: &mut Scratch, mut f: impl FnMut(usize, u64, &str)) {
+        let stemmer = self.stemmer.as_ref();
+        analyze(self.params, stemmer, text, s, true, None, |g| {
+            if let Gram::Hashed { block, hash, text } = g {
+                f(block, hash, text);
+            }
+        })
     }
 }
 
@@ -905,16 +934,27 @@ impl Tfidf {
         // Hashes are looked up in batches of at most LOOKUP_BATCH, so memory stays bounded
         // however long the text.
         let mut found = std::mem::take(&mut scratch.found);
-        let mut lookup = |b: usize, hs: &mut Vec<u64>, probes: &mut Vec<u64>| {
+        // Counts `known` ids of block `b`, then the ids of the hashes `hs` (emptied).
+        let mut lookup = |b: usize, hs: &mut Vec<u64>, probes: &mut Vec<u64>, known: &[u32]| {
             found.clear();
             self.blocks[b]
                 .index
                 .lookup_all(hs, probes, |id| found.push(id));
             let offset = self.offsets[b] as usize;
-            let all = [found.as_slice()];
+            let all = [known, found.as_slice()];
+            let total = known.len() + found.len();
             let (ids, none) = (&mut per_block[b], &mut IdList::default());
-            count_distinct::<false>(all, found.len(), offset, &mut counts, ids, none);
+            count_distinct::<false>(all, total, offset, &mut counts, ids, none);
             hs.clear();
+        };
+        // Word unigrams through the stem cache, which keeps their ids (for this featurizer).
+        let unigrams = match &self.params.word {
+            Some(wp)
+                if wp.ngram_range.min == 1 && self.blocks[0].len() < UNIGRAM_ABSENT as usize =>
+            {
+                Some((self.blocks[0].index.view(), self.id))
+            }
+            _ => None,
         };
         analyze(
             &self.params,
@@ -922,15 +962,21 @@ impl Tfidf {
             text,
             scratch,
             false,
-            |b, h, _| {
-                hashes[b].push(h);
-                if hashes[b].len() >= LOOKUP_BATCH {
-                    lookup(b, &mut hashes[b], &mut probes);
+            unigrams,
+            |g| match g {
+                Gram::Hashed { block: b, hash, .. } => {
+                    hashes[b].push(hash);
+                    if hashes[b].len() >= LOOKUP_BATCH {
+                        lookup(b, &mut hashes[b], &mut probes, &[]);
+                    }
                 }
+                // Before any word n-gram is hashed (`hashes[0]` is empty), so ids keep the
+                // order of first occurrence.
+                Gram::Unigrams(ids) => lookup(0, &mut hashes[0], &mut probes, ids),
             },
         );
         for (b, hs) in hashes.iter_mut().enumerate().take(self.blocks.len()) {
-            lookup(b, hs, &mut probes);
+            lookup(b, hs, &mut probes, &[]);
         }
         scratch.probes = probes;
         scratch.found = found;
@@ -1314,15 +1360,18 @@ fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; TABUL
     }
 }
 
-/// Runs stages 1-4 on `text`, calling `f(block, hash, ngram_text)` for every n-gram.
-/// Blocks are numbered in order: word (if enabled), then char (if enabled).
+/// Runs stages 1-4 on `text`, calling `f` with every n-gram ([`Gram::Hashed`]). Blocks are
+/// numbered in order: word (if enabled), then char (if enabled). With `unigrams` (the word
+/// block's index and its featurizer's id) and a stemmer, word unigrams are instead looked up
+/// once per distinct word and cached with its stem, and handed out as [`Gram::Unigrams`].
 fn analyze(
     p: &TfidfValidParams,
     stemmer: Option<&Stemmer>,
     text: &str,
     s: &mut Scratch,
     chars: bool,
-    mut f: impl FnMut(usize, u64, &str),
+    unigrams: Option<(IndexView<'_>, u64)>,
+    mut f: impl FnMut(Gram<'_>),
 ) {
     p.normalizer.normalize_into(text, &mut s.normalized);
     s.spans.clear();
@@ -1336,13 +1385,17 @@ fn analyze(
         if s.stemmed.len() < n {
             s.stemmed.resize(n, String::new());
         }
+        let unigrams = unigrams.filter(|_| stemmer.is_some());
         if let Some(st) = stemmer {
-            if s.stems_language != Some(st.language()) {
+            let owner = unigrams.map_or(s.stems_owner, |(_, id)| id);
+            if s.stems_language != Some(st.language()) || s.stems_owner != owner {
                 s.stems.clear();
                 s.stem_text.clear();
                 s.stems_language = Some(st.language());
+                s.stems_owner = owner;
             }
         }
+        s.unigram_ids.clear();
         let (stems, stem_text) = (&mut s.stems, &mut s.stem_text);
         s.word_keys.clear();
         if stemmer.is_some() {
@@ -1359,27 +1412,47 @@ fn analyze(
             match stemmer {
                 Some(st) => {
                     let key = s.word_keys[i];
-                    match stems.get(key) {
-                        Some((x, y)) => slot.push_str(&stem_text[x as usize..y as usize]),
+                    let (x, y, mut id) = match stems.get(key) {
+                        Some(e) => e,
                         None => {
                             let stem = st.stem(word);
-                            slot.push_str(&stem);
                             if stems.len() >= STEM_CACHE_LIMIT || stem_text.len() >= 1 << 20 {
                                 stems.clear();
                                 stem_text.clear();
                             }
-                            let x = stem_text.len();
+                            let x = stem_text.len() as u32;
                             stem_text.push_str(&stem);
-                            stems.insert(key, (x as u32, stem_text.len() as u32));
+                            let e = (x, stem_text.len() as u32, UNIGRAM_UNKNOWN);
+                            stems.insert(key, e);
+                            e
+                        }
+                    };
+                    let stem = &stem_text[x as usize..y as usize];
+                    slot.push_str(stem);
+                    if let Some((index, _)) = unigrams {
+                        if id == UNIGRAM_UNKNOWN {
+                            let h = ngram_hash(NgramKind::Word, stem);
+                            id = index.get(h).unwrap_or(UNIGRAM_ABSENT);
+                            stems.set(key, (x, y, id));
+                        }
+                        if id != UNIGRAM_ABSENT {
+                            s.unigram_ids.push(id);
                         }
                     }
                 }
                 None => slot.push_str(word),
             }
         }
-        word_ngrams(&s.stemmed[..n], wp.ngram_range, &mut s.ngrams, |h, t| {
-            f(block, h, t)
-        });
+        let mut range = wp.ngram_range;
+        if unigrams.is_some() {
+            f(Gram::Unigrams(&s.unigram_ids));
+            range.min = 2;
+        }
+        if range.min <= range.max {
+            word_ngrams(&s.stemmed[..n], range, &mut s.ngrams, |hash, text| {
+                f(Gram::Hashed { block, hash, text })
+            });
+        }
         block += 1;
     }
     if let (Some(cp), true) = (&p.char, chars) {
@@ -1389,7 +1462,7 @@ fn analyze(
                 &s.normalized[a..b],
                 cp.ngram_range,
                 &mut s.ngrams,
-                |h, t| f(block, h, t),
+                |hash, text| f(Gram::Hashed { block, hash, text }),
             );
         }
     }
@@ -1443,6 +1516,53 @@ mod tests {
         de.transform_into(texts[0], &mut scratch, &mut i, &mut v);
         assert_eq!(fresh.row(0).indices, i.as_slice());
         assert_eq!(fresh.row(0).values, v.as_slice());
+    }
+
+    /// Word unigrams served from the stem cache (with their ids, per featurizer) must count
+    /// exactly what the fit-time analyzer emits, across a mid-text clear of the cache and
+    /// with one scratch shared by featurizers with different vocabularies.
+    #[test]
+    fn cached_word_unigrams_match_the_analyzer() {
+        let mut params = words_only(Language::English);
+        if let Some(w) = params.0.word.as_mut() {
+            w.sublinear_tf = false;
+        }
+        // More distinct words than the stem cache holds, each seen twice, plus repeats.
+        let n = STEM_CACHE_LIMIT + 5_000;
+        let text: String = (0..2 * n)
+            .map(|i| format!("meetings q{}z ", (i % n) * 7919 % 1_000_003))
+            .collect();
+        let a = params.fit(&["meetings held q1z", text.as_str()]).unwrap();
+        let b = params.fit(&["q7919z were meetings q0z held"]).unwrap();
+        let valid = params.check_ref().unwrap();
+        let mut scratch = Scratch::default();
+        for _ in 0..2 {
+            for t in [&a, &b] {
+                let mut expected = std::collections::BTreeMap::new();
+                Analyzer::new(valid).analyze(&text, &mut Scratch::default(), |_, h, _| {
+                    if let Some(id) = t.blocks()[0].index.get(h) {
+                        *expected.entry(id).or_insert(0.0f32) += 1.0;
+                    }
+                });
+                let mut got = std::collections::BTreeMap::new();
+                t.for_each_block(&text, &mut scratch, |_, ids, tfs| {
+                    got.extend(ids.iter().copied().zip(tfs.iter().copied()));
+                });
+                assert!(expected.len() > 2);
+                // Counts saturate at u16::MAX ("meetings" exceeds it here).
+                let clamped = expected
+                    .iter()
+                    .map(|(&id, &n)| (id, n.min(f32::from(u16::MAX))));
+                let wrong = clamped.filter(|&(id, n)| got.get(&id) != Some(&n)).count();
+                assert_eq!((got.len(), wrong), (expected.len(), 0));
+                let short = "meetings were held";
+                let fresh = t.transform_one(short);
+                let (mut i, mut v) = (Vec::new(), Vec::new());
+                t.transform_into(short, &mut scratch, &mut i, &mut v);
+                assert_eq!(fresh.row(0).indices, i.as_slice());
+                assert_eq!(fresh.row(0).values, v.as_slice());
+            }
+        }
     }
 
     /// The per-thread chunk cache (resolved a group at a time, cleared when full) must count
