@@ -20,116 +20,33 @@ use crate::store::Table;
 /// How many n-grams ahead scoring prefetches a fused weight row.
 const PREFETCH: usize = 8;
 
-/// One block's scoring pass: for each distinct n-gram `j` of the block, with term
-/// frequency `tf` (taken from its count here, in the same pass), `v = tf · IDF_j` (lane 0
-/// of its fused row), `acc[c] += v · row[c]` for every lane `c` of the row; returns `Σ v²`.
-/// Every lane is summed, IDF and zero padding included, so that for the usual strides
-/// ([`accumulate_fixed`]) a whole row is a few vector operations on registers instead of a
-/// loop per class; lanes `1..=Σ classes` are the scores. Each lane's sum runs in n-gram
-/// order, exactly as a loop per class would.
-#[inline(always)]
-fn accumulate(rows: RowsView<'_>, block: &mut Counted<'_>, acc: &mut [f32]) -> f32 {
-    match rows.stride {
-        8 => accumulate_fixed::<8>(rows, block, acc),
-        16 => accumulate_fixed::<16>(rows, block, acc),
-        32 => accumulate_fixed::<32>(rows, block, acc),
-        stride => {
-            let acc = &mut acc[..stride];
-            acc.iter_mut().for_each(|a| *a = 0.0);
-            let (_, norm2) = scan(rows, block, acc, |acc, row, v| {
-                for (a, w) in acc.iter_mut().zip(row) {
-                    *a += v * w;
-                }
-            });
-            norm2
-        }
-    }
+/// A scoring pass over one block's n-grams: calls `add(state, row, x)` once per n-gram it
+/// reads, with the n-gram's fused row and a scalar, and returns the state and `Σ v²` (the
+/// block's squared norm before L2 normalization). [`lane_sums`] supplies the state.
+trait Pass<'r> {
+    fn run<A>(self, state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32);
 }
 
-/// [`accumulate`] for rows of `S` values, summed in an array the compiler keeps in vector
-/// registers.
+/// Runs `pass` with one sum per lane of the fused rows, starting at `init` (zeros when
+/// `None`), and leaves the sums in `acc`; returns the pass's `Σ v²`. Every lane is summed,
+/// IDF and zero padding included, so that for the usual strides a whole row is a few
+/// vector operations on an array the compiler keeps in registers, instead of a loop per
+/// class; lanes `1..=Σ classes` are the scores. Each lane's sum runs in the pass's order.
 #[inline(always)]
-fn accumulate_fixed<const S: usize>(
-    rows: RowsView<'_>,
-    block: &mut Counted<'_>,
-    acc: &mut [f32],
-) -> f32 {
-    let (sum, norm2) = scan(rows, block, [0.0f32; S], |sum, row, v| {
-        if let Ok(row) = <&[f32; S]>::try_from(row) {
-            for (a, w) in sum.iter_mut().zip(row) {
-                *a += v * w;
+fn lane_sums<'r>(stride: usize, init: Option<&[f32]>, acc: &mut [f32], pass: impl Pass<'r>) -> f32 {
+    match stride {
+        8 => lane_sums_fixed::<8>(init, acc, pass),
+        16 => lane_sums_fixed::<16>(init, acc, pass),
+        32 => lane_sums_fixed::<32>(init, acc, pass),
+        stride => {
+            let acc = &mut acc[..stride];
+            match init {
+                Some(init) => acc.copy_from_slice(&init[..stride]),
+                None => acc.iter_mut().for_each(|a| *a = 0.0),
             }
-        }
-    });
-    acc[..S].copy_from_slice(&sum);
-    norm2
-}
-
-/// The pass under [`accumulate`]: for each distinct n-gram of `block`, in order, takes its
-/// term frequency `tf`, finds its fused row (prefetching rows [`PREFETCH`] n-grams ahead),
-/// and calls `add(row, v)` with `v = tf · IDF` (lane 0 of the row); returns `Σ v²`.
-#[inline(always)]
-fn scan<'r, A>(
-    rows: RowsView<'r>,
-    block: &mut Counted<'_>,
-    mut state: A,
-    add: impl Fn(&mut A, &'r [f32], f32),
-) -> (A, f32) {
-    let (offset, stride) = (block.offset as usize, rows.stride);
-    let row_of = |local: u32| {
-        let start = (offset + local as usize) * stride;
-        rows.data.get(start..start + stride)
-    };
-    let mut norm2 = 0.0f32;
-    for t in 0..block.ids.len() {
-        if let Some(ahead) = block.ids.get(t + PREFETCH).and_then(|&a| row_of(a)) {
-            prefetch(&ahead[..1]);
-        }
-        let tf = block.take_tf(t);
-        let Some(row) = row_of(block.ids[t]) else {
-            continue;
-        };
-        let v = tf * row[0];
-        norm2 += v * v;
-        add(&mut state, row, v);
-    }
-    (state, norm2)
-}
-
-/// The largest occurrence count of an n-gram for which [`accumulate_repeats`] corrects the
-/// chunk sums. The correction cancels `n · v` down to `tf · v`, which scales the sums'
-/// rounding error by up to `n / tf` (12 at 64); texts with an n-gram repeated more often
-/// (rare: a word repeated dozens of times in one paragraph) take the exact pass instead.
-const MAX_CORRECTED_REPEAT: u16 = 64;
-
-/// The character block's scoring pass, from the sums of its chunks: `total` is the sum over
-/// the text's chunk occurrences of [`chunk_sum`], which counts every n-gram occurrence with
-/// term frequency 1. Corrects it for the n-grams that occurred `n > 1` times, whose term
-/// frequency `tf` is not `n`: adds `(tf - n) · IDF · row` to the scores and
-/// `(tf² - n) · IDF²` to `Σ v²` (lane 0 of `total` holds `Σ n · IDF²`). Leaves the scores in
-/// `acc` (lanes `1..=Σ classes`, as [`accumulate`]) and returns `Σ v²`. Equal to
-/// [`accumulate`] up to float rounding; only the repeated n-grams' rows are read. When an
-/// n-gram occurred more than [`MAX_CORRECTED_REPEAT`] times, it is [`accumulate`].
-#[inline(always)]
-fn accumulate_repeats(
-    rows: RowsView<'_>,
-    block: &mut Counted<'_>,
-    total: &[f32],
-    acc: &mut [f32],
-) -> f32 {
-    if block.max_repeat() > MAX_CORRECTED_REPEAT {
-        return accumulate(rows, block, acc);
-    }
-    match rows.stride {
-        8 => accumulate_repeats_fixed::<8>(rows, block, total, acc),
-        16 => accumulate_repeats_fixed::<16>(rows, block, total, acc),
-        32 => accumulate_repeats_fixed::<32>(rows, block, total, acc),
-        stride => {
-            let acc = &mut acc[..stride];
-            acc.copy_from_slice(&total[..stride]);
-            let (_, norm2) = correct_repeats(rows, block, total[0], acc, |acc, row, d| {
+            let (_, norm2) = pass.run(acc, |acc, row, x| {
                 for (a, w) in acc.iter_mut().zip(row) {
-                    *a += d * w;
+                    *a += x * w;
                 }
             });
             norm2
@@ -137,20 +54,21 @@ fn accumulate_repeats(
     }
 }
 
-/// [`accumulate_repeats`] for rows of `S` values, summed in an array kept in registers.
+/// [`lane_sums`] for rows of `S` values.
 #[inline(always)]
-fn accumulate_repeats_fixed<const S: usize>(
-    rows: RowsView<'_>,
-    block: &mut Counted<'_>,
-    total: &[f32],
+fn lane_sums_fixed<'r, const S: usize>(
+    init: Option<&[f32]>,
     acc: &mut [f32],
+    pass: impl Pass<'r>,
 ) -> f32 {
     let mut sum = [0.0f32; S];
-    sum.copy_from_slice(&total[..S]);
-    let (sum, norm2) = correct_repeats(rows, block, total[0], sum, |sum, row, d| {
+    if let Some(init) = init {
+        sum.copy_from_slice(&init[..S]);
+    }
+    let (sum, norm2) = pass.run(sum, |sum, row, x| {
         if let Ok(row) = <&[f32; S]>::try_from(row) {
             for (a, w) in sum.iter_mut().zip(row) {
-                *a += d * w;
+                *a += x * w;
             }
         }
     });
@@ -158,44 +76,96 @@ fn accumulate_repeats_fixed<const S: usize>(
     norm2
 }
 
-/// The pass under [`accumulate_repeats`]: for each n-gram of `block` that occurred `n > 1`
-/// times, with term frequency `tf`, calls `add(row, (tf - n) · IDF)` and adds
-/// `(tf² - n) · IDF²` to `norm2`; returns the state and `norm2`.
+/// Block-local id → fused row, for a block starting at global id `offset`.
 #[inline(always)]
-fn correct_repeats<'r, A>(
-    rows: RowsView<'r>,
-    block: &mut Counted<'_>,
-    mut norm2: f32,
-    mut state: A,
-    add: impl Fn(&mut A, &'r [f32], f32),
-) -> (A, f32) {
-    let (offset, stride) = (block.offset as usize, rows.stride);
-    let row_of = |local: u32| {
-        let start = (offset + local as usize) * stride;
-        rows.data.get(start..start + stride)
-    };
-    let repeats = block.take_repeated();
-    for (t, r) in repeats.iter().enumerate() {
-        if let Some(ahead) = repeats.get(t + PREFETCH).and_then(|a| row_of(a.id)) {
-            prefetch(&ahead[..1]);
-        }
-        let Some(row) = row_of(r.id) else {
-            continue;
-        };
-        let idf = row[0];
-        norm2 += (r.tf * r.tf - r.n) * (idf * idf);
-        add(&mut state, row, (r.tf - r.n) * idf);
-    }
-    (state, norm2)
+fn row_of<'r>(rows: RowsView<'r>, offset: u32, local: u32) -> Option<&'r [f32]> {
+    let start = (offset as usize + local as usize) * rows.stride;
+    rows.data.get(start..start + rows.stride)
 }
 
-/// A chunk's sum for [`accumulate_repeats`]: adds `IDF · row` into `out` for each of the
+/// Scores every distinct n-gram of a block: for each, in order, takes its term frequency
+/// `tf`, finds its fused row (prefetching rows [`PREFETCH`] n-grams ahead), and adds
+/// `v · row` with `v = tf · IDF` (lane 0 of the row); `Σ v²` is the norm.
+struct Scan<'r, 'b, 'c> {
+    rows: RowsView<'r>,
+    block: &'b mut Counted<'c>,
+}
+
+impl<'r> Pass<'r> for Scan<'r, '_, '_> {
+    #[inline(always)]
+    fn run<A>(self, mut state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32) {
+        let Scan { rows, block } = self;
+        let offset = block.offset;
+        let mut norm2 = 0.0f32;
+        for t in 0..block.ids.len() {
+            if let Some(ahead) = block.ids.get(t + PREFETCH) {
+                if let Some(ahead) = row_of(rows, offset, *ahead) {
+                    prefetch(&ahead[..1]);
+                }
+            }
+            let tf = block.take_tf(t);
+            let Some(row) = row_of(rows, offset, block.ids[t]) else {
+                continue;
+            };
+            let v = tf * row[0];
+            norm2 += v * v;
+            add(&mut state, row, v);
+        }
+        (state, norm2)
+    }
+}
+
+/// The largest occurrence count of an n-gram for which [`Repeats`] corrects the chunk sums.
+/// The correction cancels `n · v` down to `tf · v`, which scales the sums' rounding error by
+/// up to `n / tf` (12 at 64); texts with an n-gram repeated more often (rare: a word
+/// repeated dozens of times in one paragraph) take [`Scan`] instead.
+const MAX_CORRECTED_REPEAT: u16 = 64;
+
+/// Scores the character block from the sums of its chunks. The lane sums start at the sum
+/// over the text's chunk occurrences of [`chunk_sum`], which counts every n-gram occurrence
+/// with term frequency 1, and lane 0 of that total is `Σ n · IDF²`. The pass corrects it for
+/// the n-grams that occurred `n > 1` times, whose term frequency `tf` is not `n`: it adds
+/// `(tf - n) · IDF · row` to the sums and `(tf² - n) · IDF²` to the norm. Equal to [`Scan`]
+/// up to float rounding; only the repeated n-grams' rows are read.
+struct Repeats<'r, 'b, 'c> {
+    rows: RowsView<'r>,
+    block: &'b mut Counted<'c>,
+    /// `Σ n · IDF²` over the text's n-gram occurrences.
+    norm2: f32,
+}
+
+impl<'r> Pass<'r> for Repeats<'r, '_, '_> {
+    #[inline(always)]
+    fn run<A>(self, mut state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32) {
+        let Repeats {
+            rows,
+            block,
+            mut norm2,
+        } = self;
+        let offset = block.offset;
+        let repeats = block.take_repeated();
+        for (t, r) in repeats.iter().enumerate() {
+            if let Some(ahead) = repeats.get(t + PREFETCH) {
+                if let Some(ahead) = row_of(rows, offset, ahead.id) {
+                    prefetch(&ahead[..1]);
+                }
+            }
+            let Some(row) = row_of(rows, offset, r.id) else {
+                continue;
+            };
+            let idf = row[0];
+            norm2 += (r.tf * r.tf - r.n) * (idf * idf);
+            add(&mut state, row, (r.tf - r.n) * idf);
+        }
+        (state, norm2)
+    }
+}
+
+/// A chunk's sum for [`Repeats`]: adds `IDF · row` into `out` for each of the
 /// chunk's n-gram occurrences (block-local `ids` in a block starting at `offset`), in order.
 fn chunk_sum(rows: RowsView<'_>, offset: u32, ids: &[u32], out: &mut [f32]) {
-    let stride = rows.stride;
     for &id in ids {
-        let start = (offset as usize + id as usize) * stride;
-        let Some(row) = rows.data.get(start..start + stride) else {
+        let Some(row) = row_of(rows, offset, id) else {
             continue;
         };
         let v = row[0];
@@ -658,9 +628,26 @@ impl Model {
         };
         self.featurizer
             .for_each_counted(text, scratch, Some(&sums), |b, mut block, total| {
+                let stride = rows.stride;
                 let norm2 = match total {
-                    Some(total) => accumulate_repeats(rows, &mut block, total, &mut zb),
-                    None => accumulate(rows, &mut block, &mut zb),
+                    Some(total) if block.max_repeat() <= MAX_CORRECTED_REPEAT => {
+                        let norm2 = total[0];
+                        let pass = Repeats {
+                            rows,
+                            block: &mut block,
+                            norm2,
+                        };
+                        lane_sums(stride, Some(total), &mut zb, pass)
+                    }
+                    _ => lane_sums(
+                        stride,
+                        None,
+                        &mut zb,
+                        Scan {
+                            rows,
+                            block: &mut block,
+                        },
+                    ),
                 };
                 if norm2 > 0.0 {
                     let weight = self.featurizer.block_params(b).map_or(1.0, |p| p.weight);
