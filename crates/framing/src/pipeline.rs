@@ -22,25 +22,28 @@ const PREFETCH: usize = 8;
 
 /// A scoring pass over one block's n-grams: calls `add(state, row, x)` once per n-gram it
 /// reads, with the n-gram's fused row and a scalar, and returns the state and `Σ v²` (the
-/// block's squared norm before L2 normalization). [`lane_sums`] supplies the state.
+/// block's squared norm before L2 normalization). [`lane_sums`] supplies the state,
+/// starting at [`Pass::init`].
 trait Pass<'r> {
+    /// The lane sums the pass starts from (zeros when `None`).
+    fn init(&self) -> Option<&[f32]>;
     fn run<A>(self, state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32);
 }
 
-/// Runs `pass` with one sum per lane of the fused rows, starting at `init` (zeros when
-/// `None`), and leaves the sums in `acc`; returns the pass's `Σ v²`. Every lane is summed,
+/// Runs `pass` with one sum per lane of the fused rows, starting at its
+/// [`Pass::init`], and leaves the sums in `acc`; returns the pass's `Σ v²`. Every lane is summed,
 /// IDF and zero padding included, so that for the usual strides a whole row is a few
 /// vector operations on an array the compiler keeps in registers, instead of a loop per
 /// class; lanes `1..=Σ classes` are the scores. Each lane's sum runs in the pass's order.
 #[inline(always)]
-fn lane_sums<'r>(stride: usize, init: Option<&[f32]>, acc: &mut [f32], pass: impl Pass<'r>) -> f32 {
+fn lane_sums<'r>(stride: usize, acc: &mut [f32], pass: impl Pass<'r>) -> f32 {
     match stride {
-        8 => lane_sums_fixed::<8>(init, acc, pass),
-        16 => lane_sums_fixed::<16>(init, acc, pass),
-        32 => lane_sums_fixed::<32>(init, acc, pass),
+        8 => lane_sums_fixed::<8>(acc, pass),
+        16 => lane_sums_fixed::<16>(acc, pass),
+        32 => lane_sums_fixed::<32>(acc, pass),
         stride => {
             let acc = &mut acc[..stride];
-            match init {
+            match pass.init() {
                 Some(init) => acc.copy_from_slice(&init[..stride]),
                 None => acc.iter_mut().for_each(|a| *a = 0.0),
             }
@@ -56,13 +59,9 @@ fn lane_sums<'r>(stride: usize, init: Option<&[f32]>, acc: &mut [f32], pass: imp
 
 /// [`lane_sums`] for rows of `S` values.
 #[inline(always)]
-fn lane_sums_fixed<'r, const S: usize>(
-    init: Option<&[f32]>,
-    acc: &mut [f32],
-    pass: impl Pass<'r>,
-) -> f32 {
+fn lane_sums_fixed<'r, const S: usize>(acc: &mut [f32], pass: impl Pass<'r>) -> f32 {
     let mut sum = [0.0f32; S];
-    if let Some(init) = init {
+    if let Some(init) = pass.init() {
         sum.copy_from_slice(&init[..S]);
     }
     let (sum, norm2) = pass.run(sum, |sum, row, x| {
@@ -92,6 +91,10 @@ struct Scan<'r, 'b, 'c> {
 }
 
 impl<'r> Pass<'r> for Scan<'r, '_, '_> {
+    fn init(&self) -> Option<&[f32]> {
+        None
+    }
+
     #[inline(always)]
     fn run<A>(self, mut state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32) {
         let Scan { rows, block } = self;
@@ -121,27 +124,27 @@ impl<'r> Pass<'r> for Scan<'r, '_, '_> {
 /// repeated dozens of times in one paragraph) take [`Scan`] instead.
 const MAX_CORRECTED_REPEAT: u16 = 64;
 
-/// Scores the character block from the sums of its chunks. The lane sums start at the sum
-/// over the text's chunk occurrences of [`chunk_sum`], which counts every n-gram occurrence
-/// with term frequency 1, and lane 0 of that total is `Σ n · IDF²`. The pass corrects it for
-/// the n-grams that occurred `n > 1` times, whose term frequency `tf` is not `n`: it adds
-/// `(tf - n) · IDF · row` to the sums and `(tf² - n) · IDF²` to the norm. Equal to [`Scan`]
-/// up to float rounding; only the repeated n-grams' rows are read.
+/// Scores the character block from the sums of its chunks. The lane sums start at `total`,
+/// the sum over the text's chunk occurrences of [`chunk_sum`], which counts every n-gram
+/// occurrence with term frequency 1; lane 0 of that total is `Σ n · IDF²`. The pass corrects
+/// it for the n-grams that occurred `n > 1` times, whose term frequency `tf` is
+/// not `n`: it adds `(tf - n) · IDF · row` to the sums and `(tf² - n) · IDF²` to the norm.
+/// Equal to [`Scan`] up to float rounding; only the repeated n-grams' rows are read.
 struct Repeats<'r, 'b, 'c> {
     rows: RowsView<'r>,
     block: &'b mut Counted<'c>,
-    /// `Σ n · IDF²` over the text's n-gram occurrences.
-    norm2: f32,
+    total: &'b [f32],
 }
 
 impl<'r> Pass<'r> for Repeats<'r, '_, '_> {
+    fn init(&self) -> Option<&[f32]> {
+        Some(self.total)
+    }
+
     #[inline(always)]
     fn run<A>(self, mut state: A, add: impl Fn(&mut A, &'r [f32], f32)) -> (A, f32) {
-        let Repeats {
-            rows,
-            block,
-            mut norm2,
-        } = self;
+        let Repeats { rows, block, total } = self;
+        let mut norm2 = total[0];
         let offset = block.offset;
         let repeats = block.take_repeated();
         for (t, r) in repeats.iter().enumerate() {
@@ -630,18 +633,18 @@ impl Model {
             .for_each_counted(text, scratch, Some(&sums), |b, mut block, total| {
                 let stride = rows.stride;
                 let norm2 = match total {
+                    // The character block, from its chunk sums, unless an n-gram repeats too
+                    // often.
                     Some(total) if block.max_repeat() <= MAX_CORRECTED_REPEAT => {
-                        let norm2 = total[0];
                         let pass = Repeats {
                             rows,
                             block: &mut block,
-                            norm2,
+                            total,
                         };
-                        lane_sums(stride, Some(total), &mut zb, pass)
+                        lane_sums(stride, &mut zb, pass)
                     }
                     _ => lane_sums(
                         stride,
-                        None,
                         &mut zb,
                         Scan {
                             rows,

@@ -1008,10 +1008,14 @@ impl Tfidf {
             // (featurizing it on a miss) and prefetch them, then count the group's ids.
             let per_char = cp.ngram_range.max - cp.ngram_range.min + 1;
             let index = vocab.index.view();
-            for (group, keys) in scratch
-                .chunks
+            // Out of `scratch` for the loop, so the loop can clear the cache as a whole.
+            let (chunks, chunk_keys) = (
+                std::mem::take(&mut scratch.chunks),
+                std::mem::take(&mut scratch.chunk_keys),
+            );
+            for (group, keys) in chunks
                 .chunks(CHUNK_GROUP)
-                .zip(scratch.chunk_keys.chunks(CHUNK_GROUP))
+                .zip(chunk_keys.chunks(CHUNK_GROUP))
             {
                 // Room for the whole group, so no range resolved below is cleared before it
                 // is counted (a group's worst case: every n-gram of every chunk is new).
@@ -1019,10 +1023,7 @@ impl Tfidf {
                 if scratch.char_cache.len() + group.len() > CHAR_CACHE_LIMIT
                     || scratch.char_ids.len() + need > CHAR_IDS_LIMIT
                 {
-                    // Field by field (`scratch.chunks` is borrowed by the loop).
-                    scratch.char_cache.clear();
-                    scratch.char_ids.clear();
-                    scratch.chunk_sums.clear();
+                    scratch.clear_char_cache();
                 }
                 scratch.chunk_ranges.clear();
                 scratch.chunk_slots.clear();
@@ -1084,6 +1085,7 @@ impl Tfidf {
                     }
                 }
             }
+            (scratch.chunks, scratch.chunk_keys) = (chunks, chunk_keys);
         }
         scratch.ids = per_block;
         scratch.counts = counts;
@@ -1271,17 +1273,10 @@ impl Counted<'_> {
         out.clear();
         for &id in self.repeated {
             let n = self.counts[offset + id as usize];
-            let tf = if !self.sublinear {
-                f32::from(n)
-            } else if let Some(&tf) = self.table.get(usize::from(n)) {
-                tf
-            } else {
-                sublinear_tf(n)
-            };
             out.push(Repeat {
                 id,
                 n: f32::from(n),
-                tf,
+                tf: tf_of(n, self.sublinear, self.table),
             });
         }
         for &id in self.ids.iter() {
@@ -1350,7 +1345,17 @@ fn sublinear_tf(n: u16) -> f32 {
 /// `sublinear`, else `n`), leaving the count at zero for the next text.
 #[inline]
 fn take_tf(counts: &mut [u16], global: u32, sublinear: bool, table: &[f32; TABULATED]) -> f32 {
-    let n = std::mem::take(&mut counts[global as usize]);
+    tf_of(
+        std::mem::take(&mut counts[global as usize]),
+        sublinear,
+        table,
+    )
+}
+
+/// The term frequency of an n-gram that occurred `n` times: `1 + ln n` when `sublinear`
+/// (from `table` below [`TABULATED`]), else `n`.
+#[inline(always)]
+fn tf_of(n: u16, sublinear: bool, table: &[f32; TABULATED]) -> f32 {
     if !sublinear {
         f32::from(n)
     } else if let Some(&tf) = table.get(usize::from(n)) {
