@@ -118,6 +118,20 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "continue reading",
     "reuse this content",
     "report an error",
+    "update:",
+    "update,",
+    "update (",
+    "editor's note",
+    "editors' note",
+    "editor’s note",
+    "editorial note",
+    "note to readers",
+    "correction:",
+    "correction (",
+    "clarification:",
+    "about the author",
+    "archive note",
+    "comments are",
     "corrections",
     "min read",
     "reading time",
@@ -183,6 +197,33 @@ const BOILERPLATE_CUES: &[&str] = &[
     "send yours to",
     "download our app",
     "sign up",
+    "your inbox",
+    "receiving this email",
+    "this week's edition",
+    "our sponsors",
+    "sponsored by",
+    "brought to you by",
+    "an earlier version of this",
+    "an earlier version of the",
+    "this article was amended",
+    "this article has been amended",
+    "this article was updated",
+    "this article has been updated",
+    "this story was updated",
+    "this story has been updated",
+    "media division of",
+    "data is delayed",
+    "welcome to our live",
+    "just joining us",
+    "hear from you",
+    "send us your",
+    "send questions",
+    "funded by readers",
+    "if you value",
+    "please consider",
+    "collective view of",
+    "i am a bot",
+    "stay on topic",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -206,6 +247,14 @@ const BIO_VERBS: &[&str] = &[
     "edits",
     "researches",
     "has",
+    "holds",
+    "joined",
+    "lives",
+    "spent",
+    "specialises",
+    "specializes",
+    "studied",
+    "focuses",
 ];
 
 /// Markers after which everything is reader comments or page furniture.
@@ -221,6 +270,52 @@ const COMMENT_MARKERS: &[&str] = &[
     "view comments",
     "comments are closed",
 ];
+
+/// Whole blocks (lowercase, trimmed of punctuation) that head a page's comment section,
+/// or end a press release or article ("ENDS", "###", "Notes to editors"). Once the article
+/// has had prose, every later block is comments, notes or furniture.
+const END_MARKERS: &[&str] = &[
+    "comments",
+    "comment",
+    "reader comments",
+    "readers' comments",
+    "discussion",
+    "join the discussion",
+    "responses",
+    "replies",
+    "ends",
+    "end",
+    "###",
+    "notes to editors",
+    "note to editors",
+    "notes for editors",
+    "note for editors",
+    "editor's notes",
+];
+
+/// Whether `text` ends the article: one of [`END_MARKERS`], or a comment count ("96
+/// comments", "12 responses", "Comments (4)").
+fn is_end_marker(text: &str) -> bool {
+    if text.len() > 60 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let t = lower.trim_matches(|c: char| !c.is_alphanumeric() && c != '#' && c != '\'');
+    // "###" closes a press release; other '#'s are Markdown heading marks.
+    let t = if t == "###" {
+        t
+    } else {
+        t.trim_matches(|c: char| c == '#' || c == ' ')
+    };
+    if END_MARKERS.contains(&t) {
+        return true;
+    }
+    let mut words = t.split_whitespace();
+    let (first, second) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let counted = ["comments", "comment", "responses", "response", "replies"];
+    (first.chars().all(|c| c.is_ascii_digit()) && !first.is_empty() && counted.contains(&second))
+        || (first == "comments" && second.starts_with('('))
+}
 
 /// Lowercase prefixes of link lists and menus.
 const NAVIGATION_PREFIXES: &[&str] = &[
@@ -265,6 +360,17 @@ const CAPTION_MARKERS: &[&str] = &[
     "pictured:",
     "caption:",
     "credit:",
+    "source:",
+    "sources:",
+    "chart:",
+    "graphic:",
+    "map:",
+    "illustration:",
+    "illustration by",
+    "video:",
+    "image source",
+    "image caption",
+    "media caption",
     "photo credit",
     "(photo",
     "(file photo",
@@ -576,6 +682,26 @@ fn is_bio(text: &str, words: usize) -> bool {
             .is_some_and(|v| BIO_VERBS.contains(&v.trim_matches(|c: char| !c.is_alphabetic())))
 }
 
+/// A cookie or consent notice, which can run to a hundred words: it mentions cookies and
+/// consent, devices, partners or preferences.
+fn is_cookie_notice(text: &str, words: usize) -> bool {
+    if words > 150 || !text.contains("ookie") {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    lower.contains("cookie")
+        && [
+            "consent",
+            "your device",
+            "partners",
+            "preferences",
+            "similar technologies",
+            "accept",
+        ]
+        .iter()
+        .any(|c| lower.contains(c))
+}
+
 /// "2 On the April 2025 ruling, see …": a numbered note or reference.
 fn is_footnote(text: &str, words: usize) -> bool {
     let mut it = text.splitn(2, ' ');
@@ -626,25 +752,30 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if s.non_latin_share > 0.5 {
         return BlockKind::Skip(R::NonEnglish);
     }
-    if s.words <= 40 && (starts_with_any(&lower, CAPTION_MARKERS) || has_caption_cue(&lower)) {
+    // Prefixes are checked after Markdown emphasis and opening quotes ("_Update: …_").
+    let lower = lower.trim_start_matches(['_', '*', '"', '\'', '[', '(', '“', '‘']);
+    if s.words <= 40 && (starts_with_any(lower, CAPTION_MARKERS) || has_caption_cue(lower)) {
         return BlockKind::Skip(R::Caption);
     }
-    if is_byline(text, &lower, s.words) {
+    if is_byline(text, lower, s.words) {
         return BlockKind::Skip(R::Byline);
     }
-    if s.words <= 40 && starts_with_any(&lower, BOILERPLATE_PREFIXES) {
+    if s.words <= 40 && starts_with_any(lower, BOILERPLATE_PREFIXES) {
         return BlockKind::Skip(R::Boilerplate);
     }
-    if s.words <= 40 && starts_with_any(&lower, NAVIGATION_PREFIXES) {
+    if s.words <= 40 && starts_with_any(lower, NAVIGATION_PREFIXES) {
         return BlockKind::Skip(R::Navigation);
     }
-    if s.words <= 50 && has_boilerplate_cue(&lower) {
+    if s.words <= 50 && has_boilerplate_cue(lower) || is_cookie_notice(text, s.words) {
         return BlockKind::Skip(R::Boilerplate);
     }
     if is_footnote(text, s.words) {
         return BlockKind::Skip(R::Boilerplate);
     }
-    if lower.starts_with("[photo") || lower.starts_with("[image") || lower.starts_with("[caption") {
+    if ["[photo", "[image", "[caption"].iter().any(|m| {
+        text.get(..m.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(m))
+    }) {
         return BlockKind::Skip(R::Caption);
     }
     let chars = if ascii {
@@ -656,8 +787,11 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if b.hints.link_chars as f64 / chars as f64 >= p.max_link_density {
         return BlockKind::Skip(R::Navigation);
     }
-    let separators =
-        text.contains(" | ") || !ascii && (text.contains(" · ") || text.contains(" • "));
+    let separators = text.contains(" | ")
+        || !ascii
+            && [" · ", " • ", " ● ", " ▪ ", " ► "]
+                .iter()
+                .any(|m| text.contains(m));
     if separators && (!ends_sentence(text) || s.function_share < p.min_function_words) {
         return BlockKind::Skip(R::Navigation);
     }
@@ -772,6 +906,9 @@ const PULL_QUOTE_CHARS: usize = 400;
 /// Classifies every block of an article in place.
 pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
     let mut in_comments = false;
+    // After an end marker that follows at least two prose blocks: no more article.
+    let mut ended = false;
+    let mut prose_seen = 0;
     let mut previous = BlockKind::Prose;
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
@@ -789,7 +926,16 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
             in_comments = true;
         }
         core_words.push(s.as_ref().map_or(0, |s| s.words));
+        if !ended && prose_seen >= 2 && words <= 8 && is_end_marker(&b.text) {
+            ended = true;
+        }
         b.kind = judge(b, s.as_ref(), p);
+        // Prose-like text in a comment list, sidebar or newsletter box (named by its HTML
+        // container); other skips keep their more specific reason.
+        if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
+            b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+        }
+        prose_seen += usize::from(b.kind == BlockKind::Prose);
         // In a comment section, short blocks and blocks under an author or date line are
         // reader comments (a "Leave a comment" button can also sit mid-article).
         if in_comments
@@ -806,11 +952,11 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
         }
         previous = b.kind;
     }
-    // Author bios close articles: a bio-shaped block with at most one prose block after it.
+    // Author bios close articles: a bio-shaped block with at most two prose blocks after it.
     let mut prose_after = 0;
     for (b, &words) in blocks.iter_mut().zip(&core_words).rev() {
         if b.kind == BlockKind::Prose {
-            if prose_after <= 1 && is_bio(&b.text, words) {
+            if prose_after <= 2 && is_bio(&b.text, words) {
                 b.kind = BlockKind::Skip(SkipReason::Boilerplate);
             } else {
                 prose_after += 1;
@@ -997,6 +1143,66 @@ mod tests {
         let later = "Officials in Tashkent and Islamabad, asked whether they would follow Moscow, said only that their governments would study the decision carefully and continue the practical cooperation on trade and transit that they have built over the past four years.";
         let src = format!("{PROSE}\n\nLeave a comment\n\n{later}\n");
         assert_eq!(kinds(&src)[2].1, BlockKind::Prose);
+    }
+
+    /// After an end marker ("ENDS", "Notes to editors", a comment count or heading) that
+    /// follows the article's prose, no block is prose; before any prose, a comment count
+    /// (next to the byline) ends nothing.
+    #[test]
+    fn end_markers_close_the_article() {
+        let later = "Officials in Tashkent and Islamabad, asked whether they would follow Moscow, said only that their governments would study the decision carefully and continue the practical cooperation on trade and transit that they have built over the past four years.";
+        for marker in [
+            "ENDS",
+            "###",
+            "Notes to editors:",
+            "96 comments share save hide report",
+            "## Comments",
+            "Comments (12)",
+        ] {
+            let src =
+                format!("{PROSE}\n\n{later}\n\n{marker}\n\n{PROSE} Later.\n\n{later} Again.\n");
+            let k = kinds(&src);
+            assert_eq!(k[1].1, BlockKind::Prose, "{marker}");
+            assert!(
+                k[3..].iter().all(|(_, kind)| *kind != BlockKind::Prose),
+                "{marker}: {k:?}"
+            );
+        }
+        let src = format!("12 comments\n\n{PROSE}\n\n{later}\n\n{PROSE} Later.\n");
+        assert!(kinds(&src)[1..]
+            .iter()
+            .all(|(_, kind)| *kind == BlockKind::Prose));
+        // A paragraph that only mentions comments is not a marker.
+        assert!(!is_end_marker("Comments from the ministry followed."));
+        assert!(!is_end_marker("The end"));
+    }
+
+    /// Editorial notes, reader appeals and long consent notices, however prose-like; a
+    /// Markdown emphasis marker does not hide a prefix.
+    #[test]
+    fn notes_appeals_and_consent_notices() {
+        let boilerplate = [
+            "_Update (3 November 2025): An earlier version of this post gave the wrong month for the parade in Beijing._",
+            "Editor's note: The names of the teacher and her students have been changed for their safety.",
+            "If you value reporting like this, please consider a gift today; most of our budget comes from readers.",
+            "We and our 162 partners store and access information on your device, such as cookies, to show you personalised content and adverts, to measure how the site is used, and to develop our products. With your permission we and our partners may use precise location data. You can accept, refuse or change your preferences at any time from the privacy settings at the foot of every page.",
+        ];
+        for text in boilerplate {
+            assert_eq!(
+                kinds(text)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            kinds("Source: NATO mission placemats, 2011-2021. Chart by the Skagerrak Institute.")
+                [0]
+            .1,
+            BlockKind::Skip(SkipReason::Caption)
+        );
+        // A long paragraph that mentions cookies without consent language stays prose.
+        let prose = "Bakers in Kabul say the price of flour has doubled since the spring, and the cookies and flatbreads they once sold by the hundred now go by the dozen, as families cut back on everything but essentials. Several bakers said they had let apprentices go, and two said they would close before winter unless wheat from Kazakhstan became cheaper.";
+        assert_eq!(kinds(prose)[0].1, BlockKind::Prose);
     }
 
     #[test]

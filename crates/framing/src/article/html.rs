@@ -1,7 +1,9 @@
 //! HTML: block elements via html5gum's WHATWG tokenizer (entities decoded, byte spans
 //! kept). Text inside `script`, `style`, `nav`, `footer`, `aside`, forms and the document
 //! head is dropped; every block-level element (`p`, `li`, `blockquote`, headings, `div`,
-//! table cells, …) starts a new block.
+//! table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
+//! names page furniture (comments, sidebars, newsletter boxes, related links, cookie
+//! notices, …) is marked as such, the way readability extractors weigh class names.
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
@@ -50,6 +52,87 @@ const BLOCK: &[&str] = &[
     "summary",
 ];
 
+/// Words of `class`, `id` and `role` values that name page furniture, not article text.
+/// Matched against whole words of the value ("comment-list" has "comment"; "header" does
+/// not have "ad").
+const FURNITURE: &[&str] = &[
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "alertdialog",
+    "banner",
+    "bio",
+    "breadcrumb",
+    "breadcrumbs",
+    "comment",
+    "comments",
+    "complementary",
+    "consent",
+    "contentinfo",
+    "cookie",
+    "cookies",
+    "dialog",
+    "disqus",
+    "gdpr",
+    "modal",
+    "navigation",
+    "newsletter",
+    "outbrain",
+    "popup",
+    "promo",
+    "recirculation",
+    "related",
+    "replies",
+    "respond",
+    "share",
+    "sharing",
+    "sidebar",
+    "signup",
+    "social",
+    "sponsor",
+    "sponsored",
+    "taboola",
+    "trending",
+];
+
+/// Words of [`FURNITURE`] that also mark the words they begin ("relatedposts",
+/// "sidebar2"); the others must match whole (so "commentary" is not "comment").
+const FURNITURE_PREFIXES: &[&str] = &[
+    "advert",
+    "breadcrumb",
+    "cookie",
+    "disqus",
+    "newsletter",
+    "outbrain",
+    "related",
+    "sidebar",
+    "taboola",
+];
+
+/// Words of a `class`, `id` or `role` value that mark a container of the article itself:
+/// a value with one of them is never furniture ("main-content has-sidebar").
+const CONTENT: &[&str] = &["article", "body", "content", "main", "story", "text"];
+
+/// Whether a start tag's `class`, `id` or `role` names page furniture. The document, its
+/// `body`, `main` and `article` elements never do (a blog's `<body class="has-sidebar">`,
+/// a newsletter platform's `<article class="newsletter-post">`).
+fn names_furniture(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
+    if matches!(name, "html" | "body" | "main" | "article") {
+        return false;
+    }
+    ["class", "id", "role"].iter().any(|attr| {
+        tag.attributes.get(attr.as_bytes()).is_some_and(|v| {
+            let value = String::from_utf8_lossy(&v.value).to_ascii_lowercase();
+            let words = || value.split(|c: char| !c.is_ascii_alphanumeric());
+            !words().any(|w| CONTENT.contains(&w))
+                && words().any(|w| {
+                    FURNITURE.contains(&w) || FURNITURE_PREFIXES.iter().any(|p| w.starts_with(p))
+                })
+        })
+    })
+}
+
 /// Elements that never have an end tag.
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -66,8 +149,11 @@ struct Current {
 
 struct Reader<'s> {
     source: &'s str,
-    stack: Vec<String>,
+    /// Open elements: name, and whether it names page furniture.
+    stack: Vec<(String, bool)>,
     dropping: usize,
+    /// Open elements that name page furniture.
+    furniture: usize,
     cur: Current,
     out: Vec<RawBlock>,
     /// A `<br>` was the last thing seen (only whitespace since): a second one ends the
@@ -92,15 +178,15 @@ impl Reader<'_> {
     }
 
     fn inside(&self, names: &[&str]) -> bool {
-        self.stack.iter().any(|n| names.contains(&n.as_str()))
+        self.stack.iter().any(|(n, _)| names.contains(&n.as_str()))
     }
 
-    fn start(&mut self, name: String, self_closing: bool) {
+    fn start(&mut self, name: String, self_closing: bool, furniture: bool) {
         let is_block = BLOCK.contains(&name.as_str());
         if is_block {
             self.flush();
             // A `p` cannot contain blocks: an unclosed one ends here.
-            if let Some(pos) = self.stack.iter().rposition(|n| n == "p") {
+            if let Some(pos) = self.stack.iter().rposition(|(n, _)| n == "p") {
                 self.close_to(pos);
             }
         }
@@ -121,14 +207,16 @@ impl Reader<'_> {
         if DROP.contains(&name.as_str()) {
             self.dropping += 1;
         }
-        self.stack.push(name);
+        self.furniture += usize::from(furniture);
+        self.stack.push((name, furniture));
     }
 
     fn close_to(&mut self, pos: usize) {
-        for n in self.stack.drain(pos..) {
+        for (n, furniture) in self.stack.drain(pos..) {
             if DROP.contains(&n.as_str()) {
                 self.dropping -= 1;
             }
+            self.furniture -= usize::from(furniture);
         }
     }
 
@@ -136,7 +224,7 @@ impl Reader<'_> {
         if BLOCK.contains(&name) {
             self.flush();
         }
-        if let Some(pos) = self.stack.iter().rposition(|n| n == name) {
+        if let Some(pos) = self.stack.iter().rposition(|(n, _)| n == name) {
             self.close_to(pos);
         }
     }
@@ -172,6 +260,9 @@ impl Reader<'_> {
         if self.inside(&["li"]) {
             self.cur.hints.list_item = true;
         }
+        if self.furniture > 0 {
+            self.cur.hints.furniture = true;
+        }
     }
 }
 
@@ -183,6 +274,7 @@ pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
         source,
         stack: Vec::new(),
         dropping: 0,
+        furniture: 0,
         cur: Current::default(),
         out: Vec::new(),
         after_br: false,
@@ -192,7 +284,8 @@ pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
         match token {
             Token::StartTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
-                r.start(name, tag.self_closing);
+                let furniture = names_furniture(&name, &tag);
+                r.start(name, tag.self_closing, furniture);
             }
             Token::EndTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
@@ -234,6 +327,36 @@ mod tests {
         // Offsets point at the visible text in the source.
         assert!(src[bs[1].start_byte..bs[1].end_byte].starts_with("Kabul&rsquo;s"));
         assert!(src[bs[1].start_byte..bs[1].end_byte].ends_with("line."));
+    }
+
+    #[test]
+    fn furniture_named_by_class_id_or_role() {
+        let src = "<div class=\"article-body\"><p>Body text.</p>\
+                   <div class=\"ad-slot\"><p>Advert text.</p></div>\
+                   <p>More <span class=\"shadow\">body</span>.</p></div>\
+                   <section id=\"comments\" class=\"comments-area\"><ol class=\"comment-list\">\
+                   <li><p>A reader's comment.</p></li></ol></section>\
+                   <div role=\"complementary\"><p>Rail.</p></div><div class=\"header\"><p>Head.</p></div>\
+                   <div class=\"jp-relatedposts\"><p>Also.</p></div><div class=\"commentary\"><p>Op-ed.</p></div>\
+                   <article class=\"newsletter-post\"><p>Post.</p></article>\
+                   <div class=\"main-content has-sidebar\"><p>Main.</p></div>";
+        let got: Vec<(String, bool)> = blocks(src)
+            .into_iter()
+            .map(|b| (b.text, b.hints.furniture))
+            .collect();
+        let want = [
+            ("Body text.", false),
+            ("Advert text.", true),
+            ("More body.", false),
+            ("A reader's comment.", true),
+            ("Rail.", true),
+            ("Head.", false),
+            ("Also.", true),
+            ("Op-ed.", false),
+            ("Post.", false),
+            ("Main.", false),
+        ];
+        assert_eq!(got, want.map(|(t, f)| (t.to_string(), f)).to_vec());
     }
 
     #[test]

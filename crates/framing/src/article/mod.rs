@@ -80,6 +80,9 @@ pub struct BlockHints {
     pub list_item: bool,
     /// Characters inside links.
     pub link_chars: usize,
+    /// Inside an element whose class, id or role names page furniture (comments, sidebar,
+    /// newsletter box, related links, cookie notice, …).
+    pub furniture: bool,
 }
 
 /// One block of an article.

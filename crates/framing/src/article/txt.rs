@@ -35,7 +35,19 @@ fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
         .iter()
         .filter(|&&(a, b)| ends_sentence(&source[a..b]))
         .count();
-    steady && ending * 10 <= body.len() * 3
+    // Greedy wrapping breaks a line only where the next word would not fit, so each line
+    // and the next line's first word overflow the width (which is at least `max`). Lines
+    // that end sentences are then wraps too (a sentence can end at the margin), unless
+    // every one does (a list of sentences of similar length).
+    let overflowing = body
+        .iter()
+        .zip(&lens)
+        .zip(&lines[1..])
+        .all(|((_, &len), &(a, b))| {
+            let next = source[a..b].split_whitespace().next().unwrap_or("");
+            len + 1 + next.chars().count() > max
+        });
+    steady && (ending * 10 <= body.len() * 3 || overflowing && ending < body.len())
 }
 
 /// Lines with their terminators: `\n`, `\r\n`, or a lone `\r` (old Mac files).
@@ -167,6 +179,21 @@ mod tests {
                 "By A Writer"
             ]
         );
+    }
+
+    /// Sentences can end at the margin of a wrapped paragraph; a list of short sentences,
+    /// each of which leaves room for the next line's first word, is not wrapped.
+    #[test]
+    fn wrapped_paragraphs_whose_lines_end_sentences() {
+        let src = "The three tracks meet great-power politics in different ways.\n\
+                   Qatar values its ties to Washington and is unlikely to move first.\n\
+                   The UAE is freer to diverge from Western lines on sanctions. Saudi\n\
+                   Arabia weighs its standing among Muslim publics above all.\n";
+        assert_eq!(texts(src).len(), 1, "{:?}", texts(src));
+        let list = "Moscow recognised the Taliban government in July.\n\
+                    Trade talks resumed soon after the announcement.\n\
+                    Kabul welcomed it as an example for others.\n";
+        assert_eq!(texts(list).len(), 3, "{:?}", texts(list));
     }
 
     #[test]
