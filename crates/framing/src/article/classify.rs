@@ -273,13 +273,13 @@ const COMMENT_MARKERS: &[&str] = &[
 
 /// Whole blocks (lowercase, trimmed of punctuation) that head a page's comment section,
 /// or end a press release or article ("ENDS", "###", "Notes to editors"). Once the article
-/// has had prose, every later block is comments, notes or furniture.
+/// has had prose, every later block is comments, notes or furniture. ("Discussion" is not
+/// one: reports have sections of that name.)
 const END_MARKERS: &[&str] = &[
     "comments",
     "comment",
     "reader comments",
     "readers' comments",
-    "discussion",
     "join the discussion",
     "responses",
     "replies",
