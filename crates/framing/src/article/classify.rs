@@ -753,7 +753,7 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
         return BlockKind::Skip(R::NonEnglish);
     }
     // Prefixes are checked after Markdown emphasis and opening quotes ("_Update: …_").
-    let lower = lower.trim_start_matches(['_', '*', '"', '\'', '[', '(', '“', '‘']);
+    let lower = lower.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
     if s.words <= 40 && (starts_with_any(lower, CAPTION_MARKERS) || has_caption_cue(lower)) {
         return BlockKind::Skip(R::Caption);
     }
@@ -1185,6 +1185,7 @@ mod tests {
             "_Update (3 November 2025): An earlier version of this post gave the wrong month for the parade in Beijing._",
             "Editor's note: The names of the teacher and her students have been changed for their safety.",
             "If you value reporting like this, please consider a gift today; most of our budget comes from readers.",
+            "(c) 2025 Orient Wire. Shared for internal coordination only.",
             "We and our 162 partners store and access information on your device, such as cookies, to show you personalised content and adverts, to measure how the site is used, and to develop our products. With your permission we and our partners may use precise location data. You can accept, refuse or change your preferences at any time from the privacy settings at the foot of every page.",
         ];
         for text in boilerplate {
