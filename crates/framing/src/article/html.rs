@@ -123,12 +123,18 @@ fn names_furniture(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
     }
     ["class", "id", "role"].iter().any(|attr| {
         tag.attributes.get(attr.as_bytes()).is_some_and(|v| {
-            let value = String::from_utf8_lossy(&v.value).to_ascii_lowercase();
-            let words = || value.split(|c: char| !c.is_ascii_alphanumeric());
-            !words().any(|w| CONTENT.contains(&w))
-                && words().any(|w| {
-                    FURNITURE.contains(&w) || FURNITURE_PREFIXES.iter().any(|p| w.starts_with(p))
+            // Words of the value, compared without case and without building a string.
+            let value: &[u8] = &v.value;
+            let words = || value.split(|c| !c.is_ascii_alphanumeric());
+            let is =
+                |w: &[u8], list: &[&str]| list.iter().any(|x| w.eq_ignore_ascii_case(x.as_bytes()));
+            let starts = |w: &[u8]| {
+                FURNITURE_PREFIXES.iter().any(|p| {
+                    w.get(..p.len())
+                        .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
                 })
+            };
+            !words().any(|w| is(w, CONTENT)) && words().any(|w| is(w, FURNITURE) || starts(w))
         })
     })
 }
@@ -338,7 +344,7 @@ mod tests {
                    <li><p>A reader's comment.</p></li></ol></section>\
                    <div role=\"complementary\"><p>Rail.</p></div><div class=\"header\"><p>Head.</p></div>\
                    <div class=\"jp-relatedposts\"><p>Also.</p></div><div class=\"commentary\"><p>Op-ed.</p></div>\
-                   <article class=\"newsletter-post\"><p>Post.</p></article>\
+                   <article class=\"newsletter-post\"><p>Post.</p></article><div ID=\"Comments\"><p>Shout.</p></div>\
                    <div class=\"main-content has-sidebar\"><p>Main.</p></div>";
         let got: Vec<(String, bool)> = blocks(src)
             .into_iter()
@@ -354,6 +360,7 @@ mod tests {
             ("Also.", true),
             ("Op-ed.", false),
             ("Post.", false),
+            ("Shout.", true),
             ("Main.", false),
         ];
         assert_eq!(got, want.map(|(t, f)| (t.to_string(), f)).to_vec());
