@@ -101,7 +101,6 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "post a comment",
     "add a comment",
     "join the conversation",
-    "comments are closed",
     "comments (",
     "comment (",
     "show comments",

@@ -52,52 +52,40 @@ const BLOCK: &[&str] = &[
     "summary",
 ];
 
-/// Words of `class`, `id` and `role` values that name page furniture, not article text.
-/// Matched against whole words of the value ("comment-list" has "comment"; "header" does
-/// not have "ad").
+/// Words of `class`, `id` and `role` values that name page furniture, not article text,
+/// matched against whole words of the value ("comment-list" has "comment"; "header" does
+/// not have "ad"; "commentary" is not "comment"). See also [`FURNITURE_PREFIXES`].
 const FURNITURE: &[&str] = &[
     "ad",
     "ads",
-    "advert",
-    "advertisement",
     "alertdialog",
     "banner",
     "bio",
-    "breadcrumb",
-    "breadcrumbs",
     "comment",
     "comments",
     "complementary",
     "consent",
     "contentinfo",
-    "cookie",
-    "cookies",
     "dialog",
-    "disqus",
     "gdpr",
     "modal",
     "navigation",
-    "newsletter",
-    "outbrain",
     "popup",
     "promo",
     "recirculation",
-    "related",
     "replies",
     "respond",
     "share",
     "sharing",
-    "sidebar",
     "signup",
     "social",
     "sponsor",
     "sponsored",
-    "taboola",
     "trending",
 ];
 
-/// Words of [`FURNITURE`] that also mark the words they begin ("relatedposts",
-/// "sidebar2"); the others must match whole (so "commentary" is not "comment").
+/// Furniture words that also mark the words they begin ("relatedposts", "sidebar2",
+/// "cookies", "advertisement").
 const FURNITURE_PREFIXES: &[&str] = &[
     "advert",
     "breadcrumb",
