@@ -5,15 +5,19 @@
 //! typical phrases of captions, bylines, author bios and site furniture; the share of
 //! English function words (running prose has many, headlines and foreign text few); and
 //! sentence punctuation. Then the article as a whole: everything after a comment-section
-//! marker is boilerplate, and a prose block that repeats, or is contained in, another prose
-//! block (a pull quote, a repeated line) is a duplicate.
+//! or end marker is boilerplate; so are labeled lines ("Name: …", "Abstract: …") on a page
+//! whose prose is mostly unlabeled, and, in HTML, prose outside the element that holds the
+//! article body (found the way readability extractors find it); author bios at the end and
+//! short blocks before the first full paragraph are skipped; and a prose block that
+//! repeats, or is contained in, another prose block (a pull quote, a repeated line) is a
+//! duplicate.
 
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
 use super::txt::ends_sentence;
-use super::{Block, BlockKind, SkipReason};
+use super::{Block, BlockKind, Layout, SkipReason, NO_ELEMENT};
 use crate::text::{
     ascii_words, is_ascii_space, packed, packed_ascii_lowercase, ENGLISH_STOP_WORDS,
 };
@@ -904,6 +908,183 @@ const PULL_QUOTE_CHARS: usize = 400;
 
 /// Classifies every block of an article in place.
 pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
+    classify_in(blocks, p, &Layout::default());
+}
+
+/// How many levels above a paragraph its score reaches (parent, grandparent, …).
+const SCORE_LEVELS: usize = 5;
+
+/// Longest label (in bytes) before the colon of a labeled line.
+const LABEL_BYTES: usize = 48;
+
+/// Whether a block opens with a field or speaker label: "Abstract: …", "TN (Azimi): …",
+/// "[09:14] Farah Siddiqui: …", "The CHAIR: …", "KEY QUOTE: …". The label is one to five
+/// words, each capitalized (or a number, or in brackets), with no sentence punctuation and
+/// no comma. Not labels: one upper-case word ("KABUL: …" is a dateline), and the
+/// question-and-answer labels of interviews and briefings ("Q:", "Question:", "A:").
+fn has_label(text: &str) -> bool {
+    let head = &text.as_bytes()[..LABEL_BYTES.min(text.len())];
+    // ASCII ": " sits on character boundaries.
+    let Some(colon) = head.windows(2).position(|w| w == b": ") else {
+        return false;
+    };
+    let label = &text[..colon];
+    if label.contains(',') {
+        return false;
+    }
+    // Words outside brackets ("[09:14]", "(Azimi)" are allowed whole).
+    let mut depth = 0i32;
+    let mut plain = String::with_capacity(label.len());
+    for c in label.chars() {
+        match c {
+            '[' | '(' => depth += 1,
+            ']' | ')' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 {
+        return false;
+    }
+    if let [w] = words[..] {
+        let upper = w.chars().all(|c| !c.is_lowercase());
+        if upper && !label.contains(['[', '('])
+            || ["q", "a", "question", "answer"]
+                .iter()
+                .any(|x| w.eq_ignore_ascii_case(x))
+        {
+            return false;
+        }
+    }
+    words.iter().all(|w| {
+        let first = w.chars().next().unwrap_or(' ');
+        let capital = first.is_uppercase() || first.is_ascii_digit();
+        // "Dr." and "Mr." are titles, not sentence ends.
+        let punct = w.contains(['.', '!', '?', ';']) && !(w.len() <= 3 && w.ends_with('.'));
+        capital && !punct
+    })
+}
+
+/// Share of the page's prose score that the article body must hold (see [`main_region`]).
+const BODY_SHARE: f64 = 0.5;
+
+/// Marks the blocks inside the page's main text container, found the way readability
+/// extractors find it. Each prose block scores 1, plus one per comma, plus one per 100
+/// characters up to 3; it adds that score to its enclosing element, half of it to the next
+/// one up, and a third of it divided by the level further up. The best-scoring element,
+/// widened to its ancestors until it holds half of all prose score (bodies split into
+/// columns or live-blog entries) and is not an only child, is the article body. Siblings
+/// before it that hold prose belong to it too, so do siblings after it that score at least
+/// a fifth of it (or 10), and so do paragraphs that sit directly beside it.
+/// `None` when the page has no element tree or the body is the whole document.
+fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
+    let elements = &layout.elements;
+    if elements.is_empty() || layout.owners.len() != blocks.len() {
+        return None;
+    }
+    let mut score = vec![0.0f64; elements.len()];
+    // Prefix sums of the blocks' own scores, for the score an element holds.
+    let mut held = Vec::with_capacity(blocks.len() + 1);
+    held.push(0.0f64);
+    for (b, &owner) in blocks.iter().zip(&layout.owners) {
+        let s = if b.kind == BlockKind::Prose {
+            let commas = b.text.bytes().filter(|&c| c == b',').count();
+            1.0 + commas as f64 + (b.text.len() / 100).min(3) as f64
+        } else {
+            0.0
+        };
+        held.push(held[held.len() - 1] + s);
+        if s == 0.0 {
+            continue;
+        }
+        let mut e = elements
+            .get(owner as usize)
+            .map_or(NO_ELEMENT, |e| e.parent);
+        for level in 0..SCORE_LEVELS {
+            let Some(el) = elements.get(e as usize) else {
+                break;
+            };
+            let divide = match level {
+                0 => 1.0,
+                1 => 2.0,
+                _ => 3.0 * level as f64,
+            };
+            score[e as usize] += s / divide;
+            e = el.parent;
+        }
+    }
+    let total = held[blocks.len()];
+    let holds = |e: &super::Element| {
+        let end = (e.end_block as usize).min(blocks.len());
+        let first = (e.first_block as usize).min(end);
+        held[end] - held[first]
+    };
+    let mut top = (0..elements.len()).max_by(|&a, &b| score[a].total_cmp(&score[b]))?;
+    if score[top] <= 0.0 {
+        return None;
+    }
+    // Children per element, to widen an only child to its parent.
+    let mut children = vec![0u32; elements.len()];
+    for e in elements {
+        if let Some(c) = children.get_mut(e.parent as usize) {
+            *c += 1;
+        }
+    }
+    loop {
+        let parent = elements[top].parent;
+        if parent == NO_ELEMENT {
+            return None;
+        }
+        if holds(&elements[top]) >= BODY_SHARE * total && children[parent as usize] > 1 {
+            break;
+        }
+        top = parent as usize;
+    }
+    let parent = elements[top].parent;
+    // The body is the page itself: nothing is outside it.
+    if parent == NO_ELEMENT {
+        return None;
+    }
+    let threshold = (score[top] * 0.2).max(10.0);
+    let mut inside = vec![false; blocks.len()];
+    let mut mark = |e: &super::Element| {
+        let end = (e.end_block as usize).min(blocks.len());
+        let first = (e.first_block as usize).min(end);
+        for x in &mut inside[first..end] {
+            *x = true;
+        }
+    };
+    let look = elements[top].look;
+    for (i, e) in elements.iter().enumerate() {
+        // Strong siblings, and siblings that look like the body (same tag and class: a
+        // body split in two by an advert) and hold prose.
+        let sibling =
+            e.parent == parent && (score[i] >= threshold || e.look == look && holds(e) > 0.0);
+        if i == top || sibling {
+            mark(e);
+        }
+    }
+    // Paragraphs beside the body: text of the body's parent itself, or of an element (or
+    // its child) directly under that parent.
+    for (i, &owner) in layout.owners.iter().enumerate() {
+        let mut e = owner;
+        for _ in 0..3 {
+            if e == parent {
+                inside[i] = true;
+                break;
+            }
+            let Some(el) = elements.get(e as usize) else {
+                break;
+            };
+            e = el.parent;
+        }
+    }
+    Some(inside)
+}
+
+/// [`classify`] with the page's element tree (HTML).
+pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layout) {
     let mut in_comments = false;
     // After an end marker that follows at least two prose blocks: no more article.
     let mut ended = false;
@@ -950,6 +1131,29 @@ pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
             b.kind = BlockKind::Skip(SkipReason::Boilerplate);
         }
         previous = b.kind;
+    }
+    // Labeled lines (chat messages, transcript turns, notes and abstracts: "Name: …") on a
+    // page whose prose is mostly unlabeled: the article is the unlabeled prose.
+    let labeled: Vec<bool> = blocks
+        .iter()
+        .map(|b| b.kind == BlockKind::Prose && has_label(&b.text))
+        .collect();
+    let n_labeled = labeled.iter().filter(|&&l| l).count();
+    let n_prose = blocks.iter().filter(|b| b.kind == BlockKind::Prose).count();
+    if n_labeled > 0 && n_labeled * 2 < n_prose {
+        for (b, labeled) in blocks.iter_mut().zip(labeled) {
+            if labeled {
+                b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+            }
+        }
+    }
+    // Prose outside the page's main text container: comments, promos, other stories.
+    if let Some(inside) = main_region(blocks, layout) {
+        for (b, inside) in blocks.iter_mut().zip(inside) {
+            if !inside && b.kind == BlockKind::Prose {
+                b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+            }
+        }
     }
     // Author bios close articles: a bio-shaped block with at most two prose blocks after it.
     let mut prose_after = 0;
@@ -1142,6 +1346,107 @@ mod tests {
         let later = "Officials in Tashkent and Islamabad, asked whether they would follow Moscow, said only that their governments would study the decision carefully and continue the practical cooperation on trade and transit that they have built over the past four years.";
         let src = format!("{PROSE}\n\nLeave a comment\n\n{later}\n");
         assert_eq!(kinds(&src)[2].1, BlockKind::Prose);
+    }
+
+    #[test]
+    fn field_and_speaker_labels() {
+        for label in [
+            "Abstract: The paper argues that returns changed the debate.",
+            "TN (Azimi): The source has no standfirst here at all.",
+            "[09:14] Farah Siddiqui: Morning all, he landed an hour ago.",
+            "The CHAIR: Thank you, we will suspend for ten minutes.",
+            "Dr. Brenninkmeyer: I am not a lawyer and would defer.",
+            "KEY QUOTE: \"The presumption weakens.\"",
+        ] {
+            assert!(has_label(label), "{label}");
+        }
+        for prose in [
+            "KABUL: The Taliban welcomed the decision on Thursday.",
+            "Question: Russia yesterday became the first country to recognize it.",
+            "What to watch: financing for the railway and the water talks.",
+            "The realist answer is: to reduce the risk of war.",
+            "ISLAMABAD, July 3: Pakistan said it would study the decision.",
+            "Russia said on Thursday that it had accepted the credentials.",
+            "Its gains are tangible: hard currency, oil and food.",
+        ] {
+            assert!(!has_label(prose), "{prose}");
+        }
+        // Labeled lines around mostly unlabeled prose are not the article; an interview
+        // whose every paragraph is labeled stays prose.
+        let chat = "[10:05] Asma Tariq: Torkham is quiet this morning and traders say the queue of lorries is shorter than it was all week.";
+        let src =
+            format!("{chat}\n\n{PROSE}\n\n{PROSE} Both sides said so.\n\n{PROSE} Talks went on.\n");
+        let k = kinds(&src);
+        assert_eq!(k[0].1, BlockKind::Skip(SkipReason::Boilerplate));
+        assert!(k[1..].iter().all(|(_, kind)| *kind == BlockKind::Prose));
+        let turn = |who: &str, n: usize| format!("{who}: {PROSE} Point {n}.");
+        let src = [
+            turn("Ms Haidari", 1),
+            turn("Dr Brenninkmeyer", 2),
+            turn("Ms Haidari", 3),
+        ]
+        .join("\n\n");
+        assert!(kinds(&src)
+            .iter()
+            .all(|(_, kind)| *kind == BlockKind::Prose));
+    }
+
+    fn html_kinds(src: &str) -> Vec<(String, BlockKind)> {
+        Article::read(src, SourceKind::Html, &ReaderParams::default())
+            .blocks
+            .into_iter()
+            .map(|b| (b.text, b.kind))
+            .collect()
+    }
+
+    /// The article body is the element holding most of the page's prose; prose elsewhere
+    /// (reader comments under class names that say nothing, letters, teasers) is not the
+    /// article. Bodies split into parts, or with a paragraph beside the body, stay whole.
+    #[test]
+    fn prose_outside_the_main_container() {
+        let p = |n: usize| format!("<p>{PROSE} Paragraph {n}, with detail.</p>");
+        let body: String = (1..=5).map(p).collect();
+        let comment = |n: usize| {
+            format!("<div class=\"x{n}\"><div class=\"msg\"><p>I disagree with this, because {PROSE} Reader {n}.</p></div></div>")
+        };
+        let comments: String = (1..=3).map(comment).collect();
+        let src = format!(
+            "<html><body><main><div class=\"a1\"><h1>Title</h1><div class=\"b2\">{body}</div></div>\
+             <div class=\"c3\"><div class=\"d4\">{comments}</div></div></main></body></html>"
+        );
+        let k = html_kinds(&src);
+        let prose: Vec<&str> = k
+            .iter()
+            .filter(|(_, kind)| *kind == BlockKind::Prose)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(prose.len(), 5, "{k:?}");
+        assert!(prose.iter().all(|t| t.contains("Paragraph")));
+        assert!(k
+            .iter()
+            .filter(|(t, _)| t.contains("Reader"))
+            .all(|(_, kind)| *kind == BlockKind::Skip(SkipReason::Boilerplate)));
+        // A body split in two by an advert (same tag and class), a lede beside it, and a
+        // body in column wrappers that are only children: every paragraph stays.
+        let part = |a: usize, b: usize| {
+            format!(
+                "<section class=\"body\"><div>{}</div></section>",
+                (a..b).map(p).collect::<String>()
+            )
+        };
+        let src = format!(
+            "<article>{}<p>{PROSE} Lede.</p>{}<div class=\"ad\">Advertisement</div>{}</article>{}",
+            "<h1>Title</h1>",
+            part(1, 3),
+            part(3, 7),
+            "<div class=\"f\"><div><p>Another story entirely, which {PROSE}</p></div></div>"
+        );
+        let k = html_kinds(&src);
+        let n = k
+            .iter()
+            .filter(|(_, kind)| *kind == BlockKind::Prose)
+            .count();
+        assert_eq!(n, 7, "{k:?}");
     }
 
     /// After an end marker ("ENDS", "Notes to editors", a comment count or heading) that

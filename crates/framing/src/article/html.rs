@@ -7,7 +7,7 @@
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
-use super::{collapse_whitespace, BlockHints, RawBlock};
+use super::{collapse_whitespace, BlockHints, Element, RawBlock, NO_ELEMENT};
 
 /// Elements whose whole content is dropped.
 const DROP: &[&str] = &[
@@ -127,6 +127,17 @@ fn names_furniture(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
     })
 }
 
+/// A hash of an element's tag name and `class` value (elements that look alike).
+fn look(name: &str, tag: &html5gum::StartTag<usize>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    name.hash(&mut h);
+    if let Some(class) = tag.attributes.get(b"class".as_slice()) {
+        class.value.hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Elements that never have an end tag.
 const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
@@ -141,10 +152,21 @@ struct Current {
     hints: BlockHints,
 }
 
+/// An open element.
+struct Open {
+    name: String,
+    /// Whether its class, id or role names page furniture.
+    furniture: bool,
+    /// Its index in [`Reader::elements`] if it is a block-level element, else [`NO_ELEMENT`].
+    element: u32,
+}
+
 struct Reader<'s> {
     source: &'s str,
-    /// Open elements: name, and whether it names page furniture.
-    stack: Vec<(String, bool)>,
+    /// Open elements, outermost first.
+    stack: Vec<Open>,
+    /// Every block-level element opened so far (the tree the blocks sit in).
+    elements: Vec<Element>,
     dropping: usize,
     /// Open elements that name page furniture.
     furniture: usize,
@@ -166,21 +188,32 @@ impl Reader<'_> {
                     start_byte: start,
                     end_byte: cur.end,
                     hints: cur.hints,
+                    element: self.innermost_element(),
                 });
             }
         }
     }
 
     fn inside(&self, names: &[&str]) -> bool {
-        self.stack.iter().any(|(n, _)| names.contains(&n.as_str()))
+        self.stack.iter().any(|o| names.contains(&o.name.as_str()))
     }
 
-    fn start(&mut self, name: String, self_closing: bool, furniture: bool) {
+    /// The innermost open block-level element.
+    fn innermost_element(&self) -> u32 {
+        self.stack
+            .iter()
+            .rev()
+            .map(|o| o.element)
+            .find(|&e| e != NO_ELEMENT)
+            .unwrap_or(NO_ELEMENT)
+    }
+
+    fn start(&mut self, name: String, self_closing: bool, furniture: bool, look: u64) {
         let is_block = BLOCK.contains(&name.as_str());
         if is_block {
             self.flush();
             // A `p` cannot contain blocks: an unclosed one ends here.
-            if let Some(pos) = self.stack.iter().rposition(|(n, _)| n == "p") {
+            if let Some(pos) = self.stack.iter().rposition(|o| o.name == "p") {
                 self.close_to(pos);
             }
         }
@@ -202,15 +235,34 @@ impl Reader<'_> {
             self.dropping += 1;
         }
         self.furniture += usize::from(furniture);
-        self.stack.push((name, furniture));
+        let element = if is_block {
+            self.elements.push(Element {
+                parent: self.innermost_element(),
+                first_block: self.out.len() as u32,
+                end_block: u32::MAX,
+                look,
+            });
+            (self.elements.len() - 1) as u32
+        } else {
+            NO_ELEMENT
+        };
+        self.stack.push(Open {
+            name,
+            furniture,
+            element,
+        });
     }
 
     fn close_to(&mut self, pos: usize) {
-        for (n, furniture) in self.stack.drain(pos..) {
-            if DROP.contains(&n.as_str()) {
+        let blocks = self.out.len() as u32;
+        for o in self.stack.drain(pos..) {
+            if DROP.contains(&o.name.as_str()) {
                 self.dropping -= 1;
             }
-            self.furniture -= usize::from(furniture);
+            self.furniture -= usize::from(o.furniture);
+            if let Some(e) = self.elements.get_mut(o.element as usize) {
+                e.end_block = blocks;
+            }
         }
     }
 
@@ -218,7 +270,7 @@ impl Reader<'_> {
         if BLOCK.contains(&name) {
             self.flush();
         }
-        if let Some(pos) = self.stack.iter().rposition(|(n, _)| n == name) {
+        if let Some(pos) = self.stack.iter().rposition(|o| o.name == name) {
             self.close_to(pos);
         }
     }
@@ -260,13 +312,15 @@ impl Reader<'_> {
     }
 }
 
-/// Splits an HTML document into raw blocks with byte offsets into `source`.
-pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
+/// Splits an HTML document into raw blocks with byte offsets into `source`, and the
+/// block-level elements they sit in.
+pub(crate) fn blocks(source: &str) -> (Vec<RawBlock>, Vec<Element>) {
     let mut emitter = DefaultEmitter::<usize>::new_with_span();
     emitter.naively_switch_states(true);
     let mut r = Reader {
         source,
         stack: Vec::new(),
+        elements: Vec::new(),
         dropping: 0,
         furniture: 0,
         cur: Current::default(),
@@ -279,7 +333,8 @@ pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
             Token::StartTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
                 let furniture = names_furniture(&name, &tag);
-                r.start(name, tag.self_closing, furniture);
+                let look = look(&name, &tag);
+                r.start(name, tag.self_closing, furniture, look);
             }
             Token::EndTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
@@ -290,7 +345,8 @@ pub(crate) fn blocks(source: &str) -> Vec<RawBlock> {
         }
     }
     r.flush();
-    r.out
+    r.close_to(0);
+    (r.out, r.elements)
 }
 
 #[cfg(test)]
@@ -304,7 +360,7 @@ mod tests {
                    <p>Kabul&rsquo;s <b>new</b> line.</p><p>Unclosed one<p>Second\
                    <script>var x = '<p>no</p>';</script></p>\
                    <ul><li>Item <a href=#>link</a></li></ul><footer>Footer</footer></body></html>";
-        let bs = blocks(src);
+        let (bs, _) = blocks(src);
         let texts: Vec<&str> = bs.iter().map(|b| b.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -335,6 +391,7 @@ mod tests {
                    <article class=\"newsletter-post\"><p>Post.</p></article><div ID=\"Comments\"><p>Shout.</p></div>\
                    <div class=\"main-content has-sidebar\"><p>Main.</p></div>";
         let got: Vec<(String, bool)> = blocks(src)
+            .0
             .into_iter()
             .map(|b| (b.text, b.hints.furniture))
             .collect();
@@ -358,7 +415,7 @@ mod tests {
     fn double_breaks_separate_paragraphs() {
         let src =
             "<div>First paragraph here.<br><br>\n<br/>Second one, with a<br>line break.</div>";
-        let texts: Vec<String> = blocks(src).into_iter().map(|b| b.text).collect();
+        let texts: Vec<String> = blocks(src).0.into_iter().map(|b| b.text).collect();
         assert_eq!(
             texts,
             ["First paragraph here.", "Second one, with a line break."]

@@ -135,12 +135,16 @@ pub struct Article {
 impl Article {
     /// Splits `source` into blocks and classifies them.
     pub fn read(source: &str, kind: SourceKind, params: &ReaderParams) -> Article {
-        let raw = match kind {
-            SourceKind::Text | SourceKind::Markdown => txt::blocks(source, kind),
+        let (raw, elements) = match kind {
+            SourceKind::Text | SourceKind::Markdown => (txt::blocks(source, kind), Vec::new()),
             SourceKind::Html => html::blocks(source),
         };
+        let layout = Layout {
+            owners: raw.iter().map(|b| b.element).collect(),
+            elements,
+        };
         let mut blocks = to_char_offsets(source, raw);
-        classify::classify(&mut blocks, params);
+        classify::classify_in(&mut blocks, params, &layout);
         Article { blocks }
     }
 
@@ -156,6 +160,35 @@ pub(crate) struct RawBlock {
     pub start_byte: usize,
     pub end_byte: usize,
     pub hints: BlockHints,
+    /// The innermost block-level HTML element holding the text (an index into the
+    /// document's [`Element`]s), or [`NO_ELEMENT`].
+    pub element: u32,
+}
+
+/// No element: plain text, or text outside every block-level element.
+pub(crate) const NO_ELEMENT: u32 = u32::MAX;
+
+/// A block-level HTML element, as far as the reader needs it: where it sits in the tree
+/// and which blocks it holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Element {
+    /// The enclosing block-level element, or [`NO_ELEMENT`].
+    pub parent: u32,
+    /// The blocks it holds are `first_block..end_block` (indices into the article's
+    /// blocks).
+    pub first_block: u32,
+    pub end_block: u32,
+    /// A hash of its tag name and `class` value: elements that look alike.
+    pub look: u64,
+}
+
+/// The element tree of an HTML page (empty for plain text).
+#[derive(Debug, Default)]
+pub(crate) struct Layout {
+    /// Each block's innermost element.
+    pub owners: Vec<u32>,
+    /// Every block-level element, in document order.
+    pub elements: Vec<Element>,
 }
 
 /// Converts byte offsets (sorted by start) to character offsets in one pass: the characters
@@ -300,6 +333,7 @@ mod tests {
             start_byte: a,
             end_byte: b,
             hints: BlockHints::default(),
+            element: NO_ELEMENT,
         };
         let start = source.find('K').unwrap_or(0);
         let blocks = to_char_offsets(source, vec![raw(0, 4), raw(start, source.len() - 1)]);

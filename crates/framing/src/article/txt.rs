@@ -7,7 +7,7 @@
 //! lines (all but the last) fill a steady width and do not end sentences; otherwise every
 //! line is its own block. Noise lines (menus, bylines) are short and never look wrapped.
 
-use super::{collapse_whitespace, BlockHints, RawBlock, SourceKind};
+use super::{collapse_whitespace, BlockHints, RawBlock, SourceKind, NO_ELEMENT};
 
 /// Whether a line ends like a sentence (after closing quotes and brackets).
 pub(crate) fn ends_sentence(s: &str) -> bool {
@@ -117,6 +117,7 @@ fn raw_block(text: &str, a: usize, b: usize, hints: BlockHints) -> RawBlock {
         start_byte: a,
         end_byte: b,
         hints,
+        element: NO_ELEMENT,
     }
 }
 
