@@ -275,7 +275,8 @@ const COMMENT_MARKERS: &[&str] = &[
 ];
 
 /// Whole blocks (lowercase, trimmed of punctuation) that head a page's comment section,
-/// or end a press release or article ("ENDS", "###", "Notes to editors"). Once the article
+/// or end a press release or article ("ENDS", "###", "Notes to editors", "Footnotes",
+/// "References"). Once the article
 /// has had prose, every later block is comments, notes or furniture. ("Discussion" is not
 /// one: reports have sections of that name.)
 const END_MARKERS: &[&str] = &[
@@ -294,6 +295,12 @@ const END_MARKERS: &[&str] = &[
     "notes for editors",
     "note for editors",
     "editor's notes",
+    "notes",
+    "footnotes",
+    "endnotes",
+    "references",
+    "bibliography",
+    "works cited",
 ];
 
 /// Whether `text` ends the article: one of [`END_MARKERS`], or a comment count ("96
@@ -1478,6 +1485,10 @@ mod tests {
             .all(|(_, kind)| *kind == BlockKind::Prose));
         // A paragraph that only mentions comments is not a marker.
         assert!(!is_end_marker("Comments from the ministry followed."));
+        for marker in ["Notes", "## Footnotes", "References:", "Works cited"] {
+            assert!(is_end_marker(marker), "{marker}");
+        }
+        assert!(!is_end_marker("Notes from a divided capital"));
         assert!(!is_end_marker("The end"));
     }
 
