@@ -276,9 +276,8 @@ const COMMENT_MARKERS: &[&str] = &[
 
 /// Whole blocks (lowercase, trimmed of punctuation) that head a page's comment section,
 /// or end a press release or article ("ENDS", "###", "Notes to editors", "Footnotes",
-/// "References"). Once the article
-/// has had prose, every later block is comments, notes or furniture. ("Discussion" is not
-/// one: reports have sections of that name.)
+/// "References"). Once the article has had prose, every later block is comments, notes or
+/// furniture. ("Discussion" is not one: reports have sections of that name.)
 const END_MARKERS: &[&str] = &[
     "comments",
     "comment",
@@ -981,10 +980,11 @@ const BODY_SHARE: f64 = 0.5;
 /// characters up to 3; it adds that score to its enclosing element, half of it to the next
 /// one up, and a third of it divided by the level further up. The best-scoring element,
 /// widened to its ancestors until it holds half of all prose score (bodies split into
-/// columns or live-blog entries) and is not an only child, is the article body. Siblings
-/// before it that hold prose belong to it too, so do siblings after it that score at least
-/// a fifth of it (or 10), and so do paragraphs that sit directly beside it.
-/// `None` when the page has no element tree or the body is the whole document.
+/// columns or live-blog entries) and is not an only child, is the article body. Its
+/// siblings that score at least a fifth of it (or 10) belong to it too, so do siblings of
+/// the same tag and class that hold prose (a body split by an advert), and so do paragraphs
+/// that sit directly beside it. `None` when the page has no element tree or the body is
+/// the whole document.
 fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
     let elements = &layout.elements;
     if elements.is_empty() || layout.owners.len() != blocks.len() {
@@ -1023,9 +1023,8 @@ fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
     }
     let total = held[blocks.len()];
     let holds = |e: &super::Element| {
-        let end = (e.end_block as usize).min(blocks.len());
-        let first = (e.first_block as usize).min(end);
-        held[end] - held[first]
+        let r = e.blocks(blocks.len());
+        held[r.end] - held[r.start]
     };
     let mut top = (0..elements.len()).max_by(|&a, &b| score[a].total_cmp(&score[b]))?;
     if score[top] <= 0.0 {
@@ -1055,13 +1054,6 @@ fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
     }
     let threshold = (score[top] * 0.2).max(10.0);
     let mut inside = vec![false; blocks.len()];
-    let mut mark = |e: &super::Element| {
-        let end = (e.end_block as usize).min(blocks.len());
-        let first = (e.first_block as usize).min(end);
-        for x in &mut inside[first..end] {
-            *x = true;
-        }
-    };
     let look = elements[top].look;
     for (i, e) in elements.iter().enumerate() {
         // Strong siblings, and siblings that look like the body (same tag and class: a
@@ -1069,7 +1061,7 @@ fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
         let sibling =
             e.parent == parent && (score[i] >= threshold || e.look == look && holds(e) > 0.0);
         if i == top || sibling {
-            mark(e);
+            inside[e.blocks(blocks.len())].fill(true);
         }
     }
     // Paragraphs beside the body: text of the body's parent itself, or of an element (or
@@ -1236,7 +1228,11 @@ mod tests {
     use crate::article::{Article, SourceKind};
 
     fn kinds(src: &str) -> Vec<(String, BlockKind)> {
-        Article::read(src, SourceKind::Text, &ReaderParams::default())
+        kinds_of(src, SourceKind::Text)
+    }
+
+    fn kinds_of(src: &str, kind: SourceKind) -> Vec<(String, BlockKind)> {
+        Article::read(src, kind, &ReaderParams::default())
             .blocks
             .into_iter()
             .map(|b| (b.text, b.kind))
@@ -1398,14 +1394,6 @@ mod tests {
             .all(|(_, kind)| *kind == BlockKind::Prose));
     }
 
-    fn html_kinds(src: &str) -> Vec<(String, BlockKind)> {
-        Article::read(src, SourceKind::Html, &ReaderParams::default())
-            .blocks
-            .into_iter()
-            .map(|b| (b.text, b.kind))
-            .collect()
-    }
-
     /// The article body is the element holding most of the page's prose; prose elsewhere
     /// (reader comments under class names that say nothing, letters, teasers) is not the
     /// article. Bodies split into parts, or with a paragraph beside the body, stay whole.
@@ -1421,7 +1409,7 @@ mod tests {
             "<html><body><main><div class=\"a1\"><h1>Title</h1><div class=\"b2\">{body}</div></div>\
              <div class=\"c3\"><div class=\"d4\">{comments}</div></div></main></body></html>"
         );
-        let k = html_kinds(&src);
+        let k = kinds_of(&src, SourceKind::Html);
         let prose: Vec<&str> = k
             .iter()
             .filter(|(_, kind)| *kind == BlockKind::Prose)
@@ -1448,7 +1436,7 @@ mod tests {
             part(3, 7),
             "<div class=\"f\"><div><p>Another story entirely, which {PROSE}</p></div></div>"
         );
-        let k = html_kinds(&src);
+        let k = kinds_of(&src, SourceKind::Html);
         let n = k
             .iter()
             .filter(|(_, kind)| *kind == BlockKind::Prose)

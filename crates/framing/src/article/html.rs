@@ -208,7 +208,7 @@ impl Reader<'_> {
             .unwrap_or(NO_ELEMENT)
     }
 
-    fn start(&mut self, name: String, self_closing: bool, furniture: bool, look: u64) {
+    fn start(&mut self, name: String, tag: &html5gum::StartTag<usize>) {
         let is_block = BLOCK.contains(&name.as_str());
         if is_block {
             self.flush();
@@ -228,19 +228,20 @@ impl Reader<'_> {
             return;
         }
         self.after_br = false;
-        if self_closing || VOID.contains(&name.as_str()) {
+        if tag.self_closing || VOID.contains(&name.as_str()) {
             return;
         }
         if DROP.contains(&name.as_str()) {
             self.dropping += 1;
         }
+        let furniture = names_furniture(&name, tag);
         self.furniture += usize::from(furniture);
         let element = if is_block {
             self.elements.push(Element {
                 parent: self.innermost_element(),
                 first_block: self.out.len() as u32,
                 end_block: u32::MAX,
-                look,
+                look: look(&name, tag),
             });
             (self.elements.len() - 1) as u32
         } else {
@@ -332,9 +333,7 @@ pub(crate) fn blocks(source: &str) -> (Vec<RawBlock>, Vec<Element>) {
         match token {
             Token::StartTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
-                let furniture = names_furniture(&name, &tag);
-                let look = look(&name, &tag);
-                r.start(name, tag.self_closing, furniture, look);
+                r.start(name, &tag);
             }
             Token::EndTag(tag) => {
                 let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();

@@ -182,6 +182,14 @@ pub(crate) struct Element {
     pub look: u64,
 }
 
+impl Element {
+    /// The indices of the blocks it holds, among an article's `n` blocks.
+    pub fn blocks(&self, n: usize) -> std::ops::Range<usize> {
+        let end = (self.end_block as usize).min(n);
+        (self.first_block as usize).min(end)..end
+    }
+}
+
 /// The element tree of an HTML page (empty for plain text).
 #[derive(Debug, Default)]
 pub(crate) struct Layout {
