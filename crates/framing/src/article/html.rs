@@ -1,6 +1,6 @@
 //! HTML: block elements via html5gum's WHATWG tokenizer (entities decoded, byte spans
-//! kept). Text inside `script`, `style`, `nav`, `footer`, `aside`, forms and the document
-//! head is dropped; every block-level element (`p`, `li`, `blockquote`, headings, `div`,
+//! kept). Text inside `script`, `style`, `nav`, `footer`, `aside` (but for a forum's
+//! `<aside class="quote">`), forms and the document head is dropped; every block-level element (`p`, `li`, `blockquote`, headings, `div`,
 //! table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
 //! names page furniture (comments, sidebars, newsletter boxes, related links, cookie
 //! notices, …) is marked as such, the way readability extractors weigh class names.
@@ -127,6 +127,17 @@ fn names_furniture(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
     })
 }
 
+/// Whether an element that is otherwise dropped holds a quotation: forum software
+/// (Discourse) quotes a post, or a pasted article, in `<aside class="quote">`.
+fn is_quotation(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
+    name == "aside"
+        && tag.attributes.get(b"class".as_slice()).is_some_and(|v| {
+            v.value
+                .split(|c| !c.is_ascii_alphanumeric())
+                .any(|w| w.eq_ignore_ascii_case(b"quote"))
+        })
+}
+
 /// A hash of an element's tag name and `class` value (elements that look alike).
 fn look(name: &str, tag: &html5gum::StartTag<usize>) -> u64 {
     use std::hash::{Hash, Hasher};
@@ -155,6 +166,8 @@ struct Current {
 /// An open element.
 struct Open {
     name: String,
+    /// Whether its content is dropped (see [`DROP`]).
+    drops: bool,
     /// Whether its class, id or role names page furniture.
     furniture: bool,
     /// Its index in [`Reader::elements`] if it is a block-level element, else [`NO_ELEMENT`].
@@ -231,9 +244,8 @@ impl Reader<'_> {
         if tag.self_closing || VOID.contains(&name.as_str()) {
             return;
         }
-        if DROP.contains(&name.as_str()) {
-            self.dropping += 1;
-        }
+        let drops = DROP.contains(&name.as_str()) && !is_quotation(&name, tag);
+        self.dropping += usize::from(drops);
         let furniture = names_furniture(&name, tag);
         self.furniture += usize::from(furniture);
         let element = if is_block {
@@ -249,6 +261,7 @@ impl Reader<'_> {
         };
         self.stack.push(Open {
             name,
+            drops,
             furniture,
             element,
         });
@@ -257,9 +270,7 @@ impl Reader<'_> {
     fn close_to(&mut self, pos: usize) {
         let blocks = self.out.len() as u32;
         for o in self.stack.drain(pos..) {
-            if DROP.contains(&o.name.as_str()) {
-                self.dropping -= 1;
-            }
+            self.dropping -= usize::from(o.drops);
             self.furniture -= usize::from(o.furniture);
             if let Some(e) = self.elements.get_mut(o.element as usize) {
                 e.end_block = blocks;
@@ -408,6 +419,15 @@ mod tests {
             ("Main.", false),
         ];
         assert_eq!(got, want.map(|(t, f)| (t.to_string(), f)).to_vec());
+    }
+
+    #[test]
+    fn forum_quotations_are_kept_other_asides_dropped() {
+        let src = "<p>Intro.</p><aside class=\"quote no-group\"><div class=\"title\">Poster</div>\
+                   <blockquote><p>Quoted text.</p></blockquote></aside><aside class=\"rail\"><p>Rail.</p></aside>\
+                   <aside><p>Plain.</p></aside><p>After.</p>";
+        let texts: Vec<String> = blocks(src).0.into_iter().map(|b| b.text).collect();
+        assert_eq!(texts, ["Intro.", "Poster", "Quoted text.", "After."]);
     }
 
     #[test]
