@@ -1,7 +1,7 @@
 //! HTML: block elements via html5gum's WHATWG tokenizer (entities decoded, byte spans
 //! kept). Text inside `script`, `style`, `nav`, `footer`, `aside` (but for a forum's
-//! `<aside class="quote">`), forms and the document head is dropped; every block-level element (`p`, `li`, `blockquote`, headings, `div`,
-//! table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
+//! `<aside class="quote">`), forms and the document head is dropped; every block-level
+//! element (`p`, `li`, `blockquote`, headings, `div`, table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
 //! names page furniture (comments, sidebars, newsletter boxes, related links, cookie
 //! notices, …) is marked as such, the way readability extractors weigh class names.
 
@@ -102,6 +102,19 @@ const FURNITURE_PREFIXES: &[&str] = &[
 /// a value with one of them is never furniture ("main-content has-sidebar").
 const CONTENT: &[&str] = &["article", "body", "content", "main", "story", "text"];
 
+/// The words of a start tag's attribute value ("comment-list js-x" has "comment", "list",
+/// "js", "x"), as bytes, so they compare without case and without building a string.
+fn attr_words<'t>(
+    tag: &'t html5gum::StartTag<usize>,
+    attr: &str,
+) -> impl Iterator<Item = &'t [u8]> + Clone {
+    tag.attributes
+        .get(attr.as_bytes())
+        .map(|v| -> &[u8] { &v.value })
+        .unwrap_or_default()
+        .split(|c| !c.is_ascii_alphanumeric())
+}
+
 /// Whether a start tag's `class`, `id` or `role` names page furniture. The document, its
 /// `body`, `main` and `article` elements never do (a blog's `<body class="has-sidebar">`,
 /// a newsletter platform's `<article class="newsletter-post">`).
@@ -109,33 +122,23 @@ fn names_furniture(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
     if matches!(name, "html" | "body" | "main" | "article") {
         return false;
     }
-    ["class", "id", "role"].iter().any(|attr| {
-        tag.attributes.get(attr.as_bytes()).is_some_and(|v| {
-            // Words of the value, compared without case and without building a string.
-            let value: &[u8] = &v.value;
-            let words = || value.split(|c| !c.is_ascii_alphanumeric());
-            let is =
-                |w: &[u8], list: &[&str]| list.iter().any(|x| w.eq_ignore_ascii_case(x.as_bytes()));
-            let starts = |w: &[u8]| {
-                FURNITURE_PREFIXES.iter().any(|p| {
-                    w.get(..p.len())
-                        .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
-                })
-            };
-            !words().any(|w| is(w, CONTENT)) && words().any(|w| is(w, FURNITURE) || starts(w))
+    let is = |w: &[u8], list: &[&str]| list.iter().any(|x| w.eq_ignore_ascii_case(x.as_bytes()));
+    let starts = |w: &[u8]| {
+        FURNITURE_PREFIXES.iter().any(|p| {
+            w.get(..p.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(p.as_bytes()))
         })
+    };
+    ["class", "id", "role"].iter().any(|attr| {
+        let mut words = attr_words(tag, attr);
+        !words.clone().any(|w| is(w, CONTENT)) && words.any(|w| is(w, FURNITURE) || starts(w))
     })
 }
 
 /// Whether an element that is otherwise dropped holds a quotation: forum software
 /// (Discourse) quotes a post, or a pasted article, in `<aside class="quote">`.
 fn is_quotation(name: &str, tag: &html5gum::StartTag<usize>) -> bool {
-    name == "aside"
-        && tag.attributes.get(b"class".as_slice()).is_some_and(|v| {
-            v.value
-                .split(|c| !c.is_ascii_alphanumeric())
-                .any(|w| w.eq_ignore_ascii_case(b"quote"))
-        })
+    name == "aside" && attr_words(tag, "class").any(|w| w.eq_ignore_ascii_case(b"quote"))
 }
 
 /// A hash of an element's tag name and `class` value (elements that look alike).
