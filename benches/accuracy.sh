@@ -35,6 +35,17 @@ echo "== SemEval-2016 Task 6 (subtask A), one model per target, F_avg =="
     --framing "$framing" --json "$out/semeval2016-task6.json" "$@"
 
 echo
+echo "== SemEval-2016 Task 6, framing's recipe for tweets =="
+echo "   (hashtags split, vocabulary and IDF also from the other targets' training tweets,"
+echo "    balanced class weights, C = 1, min_df 1; chosen by 5-fold CV on the training data)"
+"$py" "$here/compare.py" \
+    --train "$data/semeval2016-task6/train.jsonl" --test "$data/semeval2016-task6/test.jsonl" \
+    --label label --per-target target --semeval-favg --systems framing \
+    --framing-args "--split-hashtags --min-df 1 --class-weight balanced --c 1" \
+    --framing-vocab-other-groups \
+    --framing "$framing" --json "$out/semeval2016-task6-tweet-recipe.json" "$@"
+
+echo
 echo "== GVFC headlines (fold 0), first frame, macro-F1 =="
 "$py" "$here/compare.py" \
     --train "$data/gvfc-headlines/train.jsonl" --test "$data/gvfc-headlines/test.jsonl" \

@@ -196,9 +196,12 @@ def run_framing(args, groups, tmp):
     for i, g in enumerate(groups):
         model = tmp / f"framing_{i}.model"
         out = tmp / f"framing_{i}.pred.jsonl"
+        # Unlabeled texts for the vocabulary: the other groups' training files.
+        vocab = [a for o in groups if o is not g and args.framing_vocab_other_groups
+                 for a in ("--vocab-data", o["train"])]
         wall, rss, _ = run_child(
             [args.framing, "train", "--data", g["train"], "--text-field", args.text_field,
-             "--label", args.label, "--out", str(model)] + extra, env=env)
+             "--label", args.label, "--out", str(model)] + vocab + extra, env=env)
         fit_s += wall
         fit_rss = max(fit_rss, rss)
         with open(out, "wb") as f:
@@ -366,6 +369,9 @@ def main():
     ap.add_argument("--framing", default=None,
                     help="framing binary (default: target/release/framing of this repo)")
     ap.add_argument("--framing-args", default="", help="extra arguments for `framing train`")
+    ap.add_argument("--framing-vocab-other-groups", action="store_true",
+                    help="with --per-target: fit each framing model's vocabulary on the other "
+                         "targets' training texts too (`--vocab-data`)")
     ap.add_argument("--framing-threads", type=int, default=PY_THREADS,
                     help="RAYON_NUM_THREADS for framing (default: %(default)s; 0 = unset)")
     ap.add_argument("--blas-threads", type=int, default=PY_THREADS,
@@ -472,7 +478,7 @@ def main():
         out = {
             "config": {k: getattr(args, k) for k in (
                 "train", "test", "label", "text_field", "framing", "framing_args",
-                "framing_threads", "blas_threads", "runs", "c", "semeval_favg", "per_target")}
+                "framing_threads", "framing_vocab_other_groups", "blas_threads", "runs", "c", "semeval_favg", "per_target")}
             | {"systems": systems, "fasttext_threads": PY_THREADS,
                "rss_method": "GNU time %M" if GNU_TIME else "VmHWM polling", "n_test": n_test,
                "groups": [{k: g[k] for k in ("name", "n_train", "n_test")} for g in groups]},

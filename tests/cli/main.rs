@@ -367,6 +367,95 @@ fn inspect_shows_metadata_and_readable_top_features() {
     assert_eq!(v["heads"][0]["field"], "frame");
 }
 
+/// `--vocab-data` texts reach the vocabulary (and the model's provenance) without becoming
+/// rows; `--split-hashtags` saves its word table and splits hashtags at prediction time;
+/// `cv` takes both; a bad vocabulary file names its line.
+#[test]
+fn vocab_data_and_split_hashtags() {
+    let d = Dir::new();
+    let data = d.write("train.jsonl", fixtures::labeled_jsonl());
+    let vocab = d.write(
+        "unlabeled.jsonl",
+        "{\"text\": \"Wheat exporters welcome the corridor\"}\n{\"text\": \"Schools stay shut for girls\"}\n",
+    );
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--data", "train.jsonl", "--min-df", "1"];
+        args.extend_from_slice(extra);
+        let out = d.run(&args);
+        assert_ok(&out);
+        stdout(&out)
+    };
+    let words = |s: &str| -> u64 {
+        let at = s.find("features: ").expect("features line") + "features: ".len();
+        s[at..].split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let plain = train(&["--out", "plain.model"]);
+    let wide = train(&[
+        "--out",
+        "wide.model",
+        "--vocab-data",
+        vocab.to_str().unwrap(),
+        "--split-hashtags",
+    ]);
+    assert!(words(&wide) > words(&plain), "{plain}\n{wide}");
+    let out = d.run(&["inspect", "wide.model"]);
+    assert_ok(&out);
+    let s = stdout(&out);
+    assert!(
+        s.contains(&format!("training:  {} rows", fixtures::N_ROWS)),
+        "{s}"
+    );
+    assert!(
+        s.contains("vocab    ") && s.contains("unlabeled.jsonl (2 texts"),
+        "{s}"
+    );
+    assert!(s.contains("pipeline:  split hashtags ("), "{s}");
+    // A split hashtag scores like its words: its frame's probability is higher than
+    // without the stage, where the hashtag is one unknown word.
+    train(&["--out", "tags.model", "--split-hashtags"]);
+    let input = d.write(
+        "in.jsonl",
+        "{\"text\": \"#WheatExportersWelcomeTheCorridor\"}\n{\"text\": \"#girlsbarredfromschool\"}\n",
+    );
+    let probs = |model: &str| {
+        let args = ["predict", "--model", model, "in.jsonl", "--probs"];
+        let got = jsonl(&stdout(&d.run(&args)));
+        let p0 = got[0]["frame_probs"]["economic-interest"].as_f64().unwrap();
+        let p1 = got[1]["frame_probs"]["human-rights"].as_f64().unwrap();
+        (p0, p1)
+    };
+    let (with, without) = (probs("tags.model"), probs("plain.model"));
+    assert!(
+        with.0 > without.0 + 0.05 && with.1 > without.1 + 0.05,
+        "camelCase and segmented hashtags: {with:?} against {without:?}"
+    );
+    let cv = d.run(&[
+        "cv",
+        "--data",
+        data.to_str().unwrap(),
+        "--folds",
+        "3",
+        "--min-df",
+        "1",
+        "--vocab-data",
+        vocab.to_str().unwrap(),
+        "--split-hashtags",
+    ]);
+    assert_ok(&cv);
+    let _ = input;
+    let bad = d.write("bad.jsonl", "{\"text\": \"fine\"}\n{\"text\": 7}\n");
+    let out = d.run(&[
+        "train",
+        "--data",
+        data.to_str().unwrap(),
+        "--out",
+        "x.model",
+        "--vocab-data",
+        bad.to_str().unwrap(),
+    ]);
+    assert_fails(&out, 2, &["bad.jsonl:2", "must be a string"]);
+}
+
 #[test]
 fn training_is_reproducible_byte_for_byte() {
     let d = Dir::new();

@@ -74,6 +74,18 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Features")]
 pub struct FeatureArgs {
+    /// Unlabeled texts to fit the vocabulary and IDF on as well as the training rows' (same
+    /// formats as `--data`; only the text field is read). More text of the domain gives
+    /// n-grams and document frequencies the labeled rows alone lack. Repeat for several
+    /// files. In `cv`, every fold's featurizer sees them: leave out texts of the data itself
+    /// for an honest estimate.
+    #[arg(long = "vocab-data", value_name = "FILE")]
+    pub vocab_data: Vec<PathBuf>,
+    /// Follow each `#hashtag` with its words before tokenizing: split at case changes,
+    /// digits and underscores (`#StopTheWar`), or segmented into words of the training texts
+    /// (`#stopthewar`). The word table is saved in the model. For social-media posts.
+    #[arg(long)]
+    pub split_hashtags: bool,
     /// Word n-gram lengths, e.g. `1-2` or `1-3`.
     #[arg(long, value_name = "RANGE", default_value = "1-2")]
     pub word_ngrams: NgramRange,

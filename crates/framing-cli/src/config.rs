@@ -1,7 +1,7 @@
 //! High-level configuration: turns parsed arguments into library parameters, loads models
 //! (the embedded default when `--model` is absent), and reads labeled data.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use framing::features::{BlockParams, CharSource};
@@ -64,6 +64,7 @@ pub fn features(a: &FeatureArgs) -> Result<TfidfParams> {
         sublinear_tf: !a.no_sublinear_tf,
     };
     Ok(TfidfParams::new()
+        .split_hashtags(a.split_hashtags)
         .stemmer(stem)
         .stop_words(match a.stop_words {
             StopWordsArg::None => StopWords::None,
@@ -99,13 +100,16 @@ pub fn labeled_data(
     d: &DataArgs,
     labels: &[String],
     group_field: Option<&str>,
+    vocab: &[PathBuf],
 ) -> Result<LabeledData> {
     let spec = DataSpec {
         text_field: d.text_field.clone(),
         labels: (!labels.is_empty()).then(|| labels.to_vec()),
         group_field: group_field.map(str::to_string),
     };
-    Ok(framing::data::load_labeled(&d.data, &spec)?)
+    let mut data = framing::data::load_labeled(&d.data, &spec)?;
+    data.add_vocab_files(vocab, &d.text_field)?;
+    Ok(data)
 }
 
 #[cfg(test)]

@@ -246,6 +246,12 @@ pub struct LabeledData {
     pub positions: Vec<Position>,
     /// The files read.
     pub files: Vec<DataFile>,
+    /// Unlabeled texts (e.g. from `--vocab-data`) that join the rows' texts when the
+    /// featurizer's vocabulary, IDF and hashtag words are fitted, and are never rows
+    /// themselves: more text of the domain than has labels.
+    pub vocab_texts: Vec<String>,
+    /// The files `vocab_texts` were read from.
+    pub vocab_files: Vec<DataFile>,
 }
 
 impl LabeledData {
@@ -275,7 +281,40 @@ impl LabeledData {
                 .map(|g| idx.iter().map(|&i| g[i].clone()).collect()),
             positions: idx.iter().map(|&i| self.positions[i].clone()).collect(),
             files: self.files.clone(),
+            vocab_texts: self.vocab_texts.clone(),
+            vocab_files: self.vocab_files.clone(),
         }
+    }
+
+    /// The texts the featurizer is fitted on: every row's, then [`LabeledData::vocab_texts`].
+    pub fn fit_texts(&self) -> Vec<&str> {
+        self.texts
+            .iter()
+            .chain(&self.vocab_texts)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Adds the texts of `paths` (JSONL, CSV or TSV records; only `text_field` is read, other
+    /// fields such as labels are ignored) to [`LabeledData::vocab_texts`].
+    pub fn add_vocab_files(&mut self, paths: &[PathBuf], text_field: &str) -> Result<()> {
+        for p in paths {
+            let bytes = fs::read(p).map_err(|source| Error::Io {
+                path: p.clone(),
+                source,
+            })?;
+            let rows = parse_rows(p, &bytes)?;
+            self.vocab_files.push(DataFile {
+                path: p.display().to_string(),
+                sha256: sha256_hex(&bytes),
+                rows: rows.len(),
+            });
+            for r in &rows {
+                let text = text_value(&r.fields, text_field, &r.position)?;
+                self.vocab_texts.push(text.to_string());
+            }
+        }
+        Ok(())
     }
 
     /// Checks that every head can be trained: at least two classes, and at least two

@@ -37,6 +37,7 @@ use crate::error::{Error, Result};
 use crate::features::{NgramKind, Tfidf, TfidfValidParams, Vocabulary};
 use crate::pipeline::{FusedRows, Head, Model, StoredHead, TrainingMeta};
 use crate::store::{Source, Table, Value, ALIGN};
+use crate::text::HashtagWords;
 
 /// The first bytes of every model file.
 pub const MAGIC: &[u8; 14] = b"FRAMING MODEL\n";
@@ -84,6 +85,9 @@ pub struct Header {
     pub version: u32,
     /// The featurizer pipeline.
     pub featurizer: TfidfValidParams,
+    /// The hashtag stage's word table, when that stage is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashtag_words: Option<HashtagWords>,
     /// Vocabulary blocks, in feature order.
     pub blocks: Vec<BlockHeader>,
     /// Total features (sum of block terms).
@@ -142,6 +146,7 @@ impl Model {
             format: FORMAT_NAME.into(),
             version: FORMAT_VERSION,
             featurizer: f.params().clone(),
+            hashtag_words: f.hashtag_words().cloned(),
             blocks,
             n_features: f.n_features() as u64,
             fused_stride: Some(self.fused().stride() as u64),
@@ -311,8 +316,12 @@ fn read_v2(r: &mut Reader<'_>, source: &Source, header: Header, trust: Trust) ->
                 .map_err(|e| err(format!("bad vocabulary: {e}")))?,
         );
     }
-    let featurizer = Tfidf::from_parts(header.featurizer.clone(), blocks)
-        .map_err(|e| err(format!("bad featurizer: {e}")))?;
+    let featurizer = Tfidf::from_parts(
+        header.featurizer.clone(),
+        blocks,
+        header.hashtag_words.clone(),
+    )
+    .map_err(|e| err(format!("bad featurizer: {e}")))?;
     let d = featurizer.n_features();
     if d as u64 != header.n_features {
         return Err(err(format!(
@@ -390,8 +399,12 @@ fn read_v1(r: &mut Reader<'_>, header: Header) -> Result<Model> {
                 .map_err(|e| err(format!("bad vocabulary: {e}")))?,
         );
     }
-    let featurizer = Tfidf::from_parts(header.featurizer.clone(), blocks)
-        .map_err(|e| err(format!("bad featurizer: {e}")))?;
+    let featurizer = Tfidf::from_parts(
+        header.featurizer.clone(),
+        blocks,
+        header.hashtag_words.clone(),
+    )
+    .map_err(|e| err(format!("bad featurizer: {e}")))?;
     if featurizer.n_features() as u64 != header.n_features {
         return Err(err(format!(
             "header declares {} features, blocks hold {}",
@@ -620,6 +633,57 @@ mod tests {
         let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
         let header = serde_json::from_slice(&bytes[at + 8..at + 8 + len]).unwrap();
         (header, (at + 8 + len).next_multiple_of(ALIGN))
+    }
+
+    /// `bytes` with its header replaced by `header` (tables moved to stay aligned), resealed.
+    fn with_header(bytes: &[u8], header: &Header) -> Vec<u8> {
+        let (_, start) = tables_start(bytes);
+        let json = serde_json::to_vec(header).unwrap();
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+        out.extend_from_slice(&json);
+        pad(&mut out);
+        out.extend_from_slice(&bytes[start..]);
+        reseal(out)
+    }
+
+    #[test]
+    fn hashtag_stage_round_trips_and_needs_its_word_table() {
+        let data = crate::pipeline::tests_support::toy_data();
+        let mut w = BlockParams::word_default();
+        w.min_df = DfBound::Count(1);
+        let f = TfidfParams::new().split_hashtags(true).word(Some(w));
+        let m = Model::fit(&data, &f, &LogisticParams::new()).unwrap();
+        let table = m.featurizer().hashtag_words().unwrap();
+        assert!(table.words.iter().any(|(w, _)| w == "fuel"));
+        let bytes = m.to_bytes().unwrap();
+        let back = Model::from_bytes(&bytes, None).unwrap();
+        assert_eq!(back.to_bytes().unwrap(), bytes);
+        assert_eq!(back.featurizer().hashtag_words(), Some(table));
+        let texts = ["#MoscowWantsFuel", "#girlsschool ban", "#"];
+        assert_eq!(m.predict(&texts), back.predict(&texts));
+        // Identical bytes after a trip through `with_header`, so the edits below are all
+        // that the loader sees.
+        let (header, _) = tables_start(&bytes);
+        assert!(Model::from_bytes(&with_header(&bytes, &header), None).is_ok());
+        let err = |h: &Header| {
+            Model::from_bytes(&with_header(&bytes, h), Some(Path::new("h.model")))
+                .unwrap_err()
+                .to_string()
+        };
+        let mut no_table = header.clone();
+        no_table.hashtag_words = None;
+        let e = err(&no_table);
+        assert!(
+            e.contains("h.model") && e.contains("word table is missing"),
+            "{e}"
+        );
+        let mut stage_off = header.clone();
+        stage_off.featurizer.hashtags = false;
+        let e = err(&stage_off);
+        assert!(e.contains("h.model") && e.contains("stage is off"), "{e}");
     }
 
     #[test]

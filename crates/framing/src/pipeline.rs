@@ -211,6 +211,9 @@ pub struct TrainingMeta {
     pub trained_at: String,
     /// The data files, with SHA-256 and row counts.
     pub data_files: Vec<DataFile>,
+    /// Files of unlabeled texts the featurizer was also fitted on (`--vocab-data`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vocab_files: Vec<DataFile>,
     /// Training rows.
     pub n_rows: usize,
     /// The field the text was read from.
@@ -368,8 +371,8 @@ fn now_rfc3339() -> String {
 }
 
 impl Model {
-    /// Fits the featurizer on `data.texts`, then one head per label field of `data`, all
-    /// with the same classifier parameters.
+    /// Fits the featurizer on `data.texts` (and `data.vocab_texts`), then one head per label
+    /// field of `data`, all with the same classifier parameters.
     pub fn fit(
         data: &LabeledData,
         features: &TfidfParams,
@@ -395,7 +398,7 @@ impl Model {
                 found: classifiers.len(),
             });
         }
-        let featurizer = features.fit(&data.texts)?;
+        let featurizer = features.fit(&data.fit_texts())?;
         let x = featurizer.transform(&data.texts);
         let mut heads = Vec::with_capacity(data.heads.len());
         for (h, field) in data.heads.iter().enumerate() {
@@ -419,6 +422,7 @@ impl Model {
             library_version: env!("CARGO_PKG_VERSION").to_string(),
             trained_at: now_rfc3339(),
             data_files: data.files.clone(),
+            vocab_files: data.vocab_files.clone(),
             n_rows: data.len(),
             text_field: "text".into(),
             seed: 0,
@@ -816,7 +820,7 @@ pub(crate) mod tests_support {
                     line: i as u64 + 1,
                 })
                 .collect(),
-            files: vec![],
+            ..Default::default()
         }
     }
 }
@@ -849,6 +853,44 @@ mod tests {
         let top = m.top_features(0, 5);
         assert_eq!(top.len(), 2);
         assert!(top[0].1.len() == 5);
+    }
+
+    /// Vocabulary texts join the featurizer's fit (their n-grams and document counts), are
+    /// never rows, are kept by `subset` (so every CV fold sees them) and are recorded.
+    #[test]
+    fn vocab_texts_widen_the_vocabulary_but_are_not_rows() {
+        let mut data = toy_data();
+        let plain = Model::fit(&data, &small_features(), &LogisticParams::new()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("more.jsonl");
+        std::fs::write(
+            &file,
+            "{\"text\": \"Kandahar elders weigh the envoy\", \"frame\": \"ignored\"}\n\n{\"text\": \"envoy talks\"}\n",
+        )
+        .unwrap();
+        data.add_vocab_files(std::slice::from_ref(&file), "text").unwrap();
+        assert_eq!(data.vocab_texts.len(), 2);
+        assert_eq!(data.vocab_files[0].rows, 2);
+        assert_eq!(data.subset(&[0, 1]).vocab_texts, data.vocab_texts);
+        let wide = Model::fit(&data, &small_features(), &LogisticParams::new()).unwrap();
+        let has = |m: &Model, term: &str| {
+            let f = m.featurizer();
+            (0..f.n_features()).any(|i| f.feature_name(i).is_some_and(|(_, t)| t == term))
+        };
+        assert!(has(&wide, "envoy") && !has(&plain, "envoy"));
+        assert!(wide.featurizer().n_features() > plain.featurizer().n_features());
+        assert_eq!(wide.meta().n_rows, data.len());
+        assert_eq!(wide.meta().vocab_files, data.vocab_files);
+        // A vocabulary file needs a string text on every record, named by file and line.
+        std::fs::write(&file, "{\"text\": \"ok\"}\n{\"body\": \"no text\"}\n").unwrap();
+        let e = data
+            .add_vocab_files(&[file], "text")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("more.jsonl:2") && e.contains("missing text field"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -10,7 +10,12 @@ use crate::{config, Outcome};
 
 /// Runs `framing cv`.
 pub fn run(a: CvArgs) -> Result<Outcome> {
-    let data = config::labeled_data(&a.data, &a.labels, a.group_field.as_deref())?;
+    let data = config::labeled_data(
+        &a.data,
+        &a.labels,
+        a.group_field.as_deref(),
+        &a.features.vocab_data,
+    )?;
     let features = config::features(&a.features)?;
     let classifier = config::classifier(&a.classifier);
     let grid = &a.classifier.c.0;

@@ -14,7 +14,7 @@ use crate::{config, Outcome};
 pub fn run(a: EvalArgs) -> Result<Outcome> {
     let (model, _name) = config::load_model(a.model.as_deref())?;
     let fields: Vec<String> = model.heads().iter().map(|h| h.field.clone()).collect();
-    let data = config::labeled_data(&a.data, &fields, None)?;
+    let data = config::labeled_data(&a.data, &fields, None, &[])?;
     let preds = model.predict(&data.texts);
     let mut heads = BTreeMap::new();
     for (h, field) in fields.iter().enumerate() {

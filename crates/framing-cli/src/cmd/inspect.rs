@@ -46,6 +46,7 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
             "format_version": version,
             "training": meta,
             "featurizer": f.params(),
+            "hashtag_words": f.hashtag_words().map(|t| t.words.len()),
             "n_features": f.n_features(),
             "blocks": f.blocks().iter().map(|b| json!({"kind": b.kind(), "terms": b.len()})).collect::<Vec<_>>(),
             "heads": heads,
@@ -77,9 +78,22 @@ pub fn run(a: InspectArgs) -> Result<Outcome> {
             d.sha256
         )?;
     }
+    for d in &meta.vocab_files {
+        writeln!(
+            std::io::stdout(),
+            "  vocab    {} ({} texts, sha256 {}; vocabulary only)",
+            d.path,
+            d.rows,
+            d.sha256
+        )?;
+    }
     let p = f.params();
+    let hashtags = f
+        .hashtag_words()
+        .map(|t| format!("split hashtags ({} known words) → ", t.words.len()))
+        .unwrap_or_default();
     writeln!(std::io::stdout(),
-        "pipeline:  normalize (nfkc {}, lowercase {}, fold punctuation {}) → tokenize (stop words {:?}, min chars {}) → stem ({}) → n-grams",
+        "pipeline:  {hashtags}normalize (nfkc {}, lowercase {}, fold punctuation {}) → tokenize (stop words {:?}, min chars {}) → stem ({}) → n-grams",
         p.normalizer.nfkc,
         p.normalizer.lowercase,
         p.normalizer.fold_punctuation,

@@ -13,7 +13,12 @@ use crate::{config, Outcome};
 /// Runs `framing train`.
 pub fn run(a: TrainArgs) -> Result<Outcome> {
     let start = Instant::now();
-    let data = config::labeled_data(&a.data, &a.labels, a.group_field.as_deref())?;
+    let data = config::labeled_data(
+        &a.data,
+        &a.labels,
+        a.group_field.as_deref(),
+        &a.features.vocab_data,
+    )?;
     let features = config::features(&a.features)?;
     let classifier = config::classifier(&a.classifier);
     let grid = &a.classifier.c.0;

@@ -22,7 +22,9 @@ use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
 use crate::hint::prefetch;
 use crate::store::Table;
-use crate::text::{ascii_words, Language, Normalizer, Stemmer, StopWords, Tokenizer};
+use crate::text::{
+    ascii_words, HashtagSplitter, HashtagWords, Language, Normalizer, Stemmer, StopWords, Tokenizer,
+};
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
 /// (scikit-learn's int vs float `min_df`/`max_df`).
@@ -156,6 +158,10 @@ pub enum CharSource {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TfidfValidParams {
+    /// Stage 0, optional: follow each `#hashtag` with its words ([`HashtagSplitter`], whose
+    /// word table is fitted with the vocabulary). Default `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hashtags: bool,
     /// Stage 1.
     pub normalizer: Normalizer,
     /// Stage 2.
@@ -178,6 +184,7 @@ pub struct TfidfParams(TfidfValidParams);
 impl Default for TfidfParams {
     fn default() -> Self {
         TfidfParams(TfidfValidParams {
+            hashtags: false,
             normalizer: Normalizer::default(),
             tokenizer: Tokenizer::default(),
             stemmer: Some(Language::English),
@@ -192,6 +199,13 @@ impl TfidfParams {
     /// The defaults: normalize, keep stop words, English stemming, word 1-2 + char 2-5.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Splits hashtags into their words (stage 0: `#StopTheWar` also gives `stop`, `the`,
+    /// `war`). Default off.
+    pub fn split_hashtags(mut self, on: bool) -> Self {
+        self.0.hashtags = on;
+        self
     }
 
     /// Sets the normalizer stage.
@@ -293,7 +307,9 @@ impl TfidfValidParams {
                 problem: "cannot fit a featurizer on zero documents".into(),
             });
         }
-        let analyzer = Analyzer::new(self);
+        let hashtags = self.hashtags.then(|| HashtagWords::fit(texts));
+        let splitter = hashtags.clone().map(HashtagSplitter::new);
+        let analyzer = Analyzer::new(self, splitter.as_ref());
         let n_blocks = self.blocks().len();
 
         // Pass 1: document frequency per hash, per block. `fold` keeps one table per rayon
@@ -411,7 +427,7 @@ impl TfidfValidParams {
             let terms = terms.into_iter().map(|(s, _)| s).collect();
             blocks.push(Vocabulary::new(kind, terms, idf)?);
         }
-        let tfidf = Tfidf::from_parts(self.clone(), blocks)?;
+        let tfidf = Tfidf::from_parts(self.clone(), blocks, hashtags)?;
         if tfidf.n_features() == 0 {
             return Err(Error::InvalidParam {
                 name: "min_df",
@@ -618,6 +634,8 @@ fn too_big() -> Error {
 /// [`Tfidf::transform_into`] to featurize without allocating per paragraph.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// The text with its hashtags' words added (hashtag stage only).
+    expanded: String,
     normalized: String,
     spans: Vec<(usize, usize)>,
     stemmed: Vec<String>,
@@ -697,6 +715,14 @@ const UNIGRAM_UNKNOWN: u32 = u32::MAX;
 
 /// A stem that is not a unigram of the vocabulary.
 const UNIGRAM_ABSENT: u32 = u32::MAX - 1;
+
+/// The fitted text stages [`analyze`] runs, borrowed from a [`Tfidf`] or an [`Analyzer`].
+#[derive(Clone, Copy)]
+struct Stages<'a> {
+    params: &'a TfidfValidParams,
+    hashtags: Option<&'a HashtagSplitter>,
+    stemmer: Option<&'a Stemmer>,
+}
 
 /// What [`analyze`] hands out: hashed n-grams, or word-unigram ids already known.
 enum Gram<'a> {
@@ -810,20 +836,26 @@ static NEXT_TFIDF_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 /// The text stages bound together for fitting: owns the stemmer.
 struct Analyzer<'p> {
     params: &'p TfidfValidParams,
+    hashtags: Option<&'p HashtagSplitter>,
     stemmer: Option<Stemmer>,
 }
 
 impl<'p> Analyzer<'p> {
-    fn new(params: &'p TfidfValidParams) -> Self {
+    fn new(params: &'p TfidfValidParams, hashtags: Option<&'p HashtagSplitter>) -> Self {
         Analyzer {
             params,
+            hashtags,
             stemmer: params.stemmer.map(Stemmer::new),
         }
     }
 
     fn analyze(&self, text: &str, s: &mut Scratch, mut f: impl FnMut(usize, u64, &str)) {
-        let stemmer = self.stemmer.as_ref();
-        analyze(self.params, stemmer, text, s, true, None, |g| {
+        let stages = Stages {
+            params: self.params,
+            hashtags: self.hashtags,
+            stemmer: self.stemmer.as_ref(),
+        };
+        analyze(stages, text, s, true, None, |g| {
             if let Gram::Hashed { block, hash, text } = g {
                 f(block, hash, text);
             }
@@ -835,6 +867,8 @@ impl<'p> Analyzer<'p> {
 #[derive(Debug)]
 pub struct Tfidf {
     params: TfidfValidParams,
+    /// The fitted hashtag stage, when `params.hashtags`.
+    hashtags: Option<HashtagSplitter>,
     stemmer: Option<Stemmer>,
     blocks: Vec<Vocabulary>,
     offsets: Vec<u32>,
@@ -847,6 +881,7 @@ impl Clone for Tfidf {
     fn clone(&self) -> Self {
         Tfidf {
             params: self.params.clone(),
+            hashtags: self.hashtags.clone(),
             stemmer: self.params.stemmer.map(Stemmer::new),
             blocks: self.blocks.clone(),
             offsets: self.offsets.clone(),
@@ -858,10 +893,25 @@ impl Clone for Tfidf {
 }
 
 impl Tfidf {
-    /// Reassembles a fitted featurizer from its parameters and block vocabularies (the model
-    /// loader uses this). The blocks must match the enabled blocks of `params`, in order.
-    pub fn from_parts(params: TfidfValidParams, blocks: Vec<Vocabulary>) -> Result<Self> {
+    /// Reassembles a fitted featurizer from its parameters, block vocabularies and hashtag
+    /// word table (the model loader uses this). The blocks must match the enabled blocks of
+    /// `params`, in order, and the table must be given exactly when `params.hashtags`.
+    pub fn from_parts(
+        params: TfidfValidParams,
+        blocks: Vec<Vocabulary>,
+        hashtags: Option<HashtagWords>,
+    ) -> Result<Self> {
         params.check()?;
+        if params.hashtags != hashtags.is_some() {
+            return Err(Error::InvalidParam {
+                name: "hashtags",
+                problem: if params.hashtags {
+                    "the hashtag stage is on but its word table is missing".into()
+                } else {
+                    "a hashtag word table is given but the hashtag stage is off".into()
+                },
+            });
+        }
         let kinds: Vec<NgramKind> = params.blocks().iter().map(|(k, _)| *k).collect();
         let got: Vec<NgramKind> = blocks.iter().map(|b| b.kind).collect();
         if kinds != got {
@@ -884,6 +934,7 @@ impl Tfidf {
         }
         Ok(Tfidf {
             stemmer: params.stemmer.map(Stemmer::new),
+            hashtags: hashtags.map(HashtagSplitter::new),
             params,
             blocks,
             offsets,
@@ -895,6 +946,11 @@ impl Tfidf {
     /// The pipeline parameters.
     pub fn params(&self) -> &TfidfValidParams {
         &self.params
+    }
+
+    /// The fitted hashtag stage's word table, when the stage is on.
+    pub fn hashtag_words(&self) -> Option<&HashtagWords> {
+        self.hashtags.as_ref().map(HashtagSplitter::table)
     }
 
     /// The block vocabularies, in feature order.
@@ -956,25 +1012,22 @@ impl Tfidf {
             }
             _ => None,
         };
-        analyze(
-            &self.params,
-            self.stemmer.as_ref(),
-            text,
-            scratch,
-            false,
-            unigrams,
-            |g| match g {
-                Gram::Hashed { block: b, hash, .. } => {
-                    hashes[b].push(hash);
-                    if hashes[b].len() >= LOOKUP_BATCH {
-                        lookup(b, &mut hashes[b], &mut probes, &[]);
-                    }
+        let stages = Stages {
+            params: &self.params,
+            hashtags: self.hashtags.as_ref(),
+            stemmer: self.stemmer.as_ref(),
+        };
+        analyze(stages, text, scratch, false, unigrams, |g| match g {
+            Gram::Hashed { block: b, hash, .. } => {
+                hashes[b].push(hash);
+                if hashes[b].len() >= LOOKUP_BATCH {
+                    lookup(b, &mut hashes[b], &mut probes, &[]);
                 }
-                // Before any word n-gram is hashed (`hashes[0]` is empty), so ids keep the
-                // order of first occurrence.
-                Gram::Unigrams(ids) => lookup(0, &mut hashes[0], &mut probes, ids),
-            },
-        );
+            }
+            // Before any word n-gram is hashed (`hashes[0]` is empty), so ids keep the
+            // order of first occurrence.
+            Gram::Unigrams(ids) => lookup(0, &mut hashes[0], &mut probes, ids),
+        });
         for (b, hs) in hashes.iter_mut().enumerate().take(self.blocks.len()) {
             lookup(b, hs, &mut probes, &[]);
         }
@@ -1370,15 +1423,20 @@ fn tf_of(n: u16, sublinear: bool, table: &[f32; TABULATED]) -> f32 {
 /// block's index and its featurizer's id) and a stemmer, word unigrams are instead looked up
 /// once per distinct word and cached with its stem, and handed out as [`Gram::Unigrams`].
 fn analyze(
-    p: &TfidfValidParams,
-    stemmer: Option<&Stemmer>,
+    stages: Stages<'_>,
     text: &str,
     s: &mut Scratch,
     chars: bool,
     unigrams: Option<(IndexView<'_>, u64)>,
     mut f: impl FnMut(Gram<'_>),
 ) {
-    p.normalizer.normalize_into(text, &mut s.normalized);
+    let (p, stemmer) = (stages.params, stages.stemmer);
+    match stages.hashtags {
+        Some(h) if text.contains('#') && h.expand_into(text, &mut s.expanded) => {
+            p.normalizer.normalize_into(&s.expanded, &mut s.normalized);
+        }
+        _ => p.normalizer.normalize_into(text, &mut s.normalized),
+    }
     s.spans.clear();
     let spans = &mut s.spans;
     p.tokenizer
@@ -1507,6 +1565,64 @@ mod tests {
             .char(None)
     }
 
+    /// With the hashtag stage, a hashtag's words count as words in fitting and featurizing
+    /// alike (the hashtag itself too); without it, the hashtag is one word.
+    #[test]
+    fn split_hashtags_add_their_words() {
+        let texts = [
+            "we must stop the war",
+            "the war goes on",
+            "#StopTheWar now",
+            "#stopthewar",
+        ];
+        let fit = |on: bool| {
+            let mut w = BlockParams::word_default();
+            w.min_df = DfBound::Count(1);
+            let p = TfidfParams::new().split_hashtags(on).word(Some(w));
+            p.fit(&texts).unwrap()
+        };
+        let names = |t: &Tfidf, text: &str| -> Vec<String> {
+            let x = t.transform_one(text);
+            let row = x.row(0);
+            let mut v: Vec<String> = row
+                .indices
+                .iter()
+                .filter_map(|&i| t.feature_name(i as usize))
+                .filter(|(k, _)| *k == NgramKind::Word)
+                .map(|(_, s)| s.to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let (on, off) = (fit(true), fit(false));
+        assert_eq!(
+            names(&on, "#stopthewar"),
+            [
+                "stop",
+                "stop the",
+                "stopthewar",
+                "stopthewar stop",
+                "the",
+                "the war",
+                "war"
+            ]
+        );
+        assert_eq!(names(&off, "#stopthewar"), ["stopthewar"]);
+        // The fitted table counts words outside hashtags only.
+        let table = on.hashtag_words().unwrap();
+        assert!(table.words.contains(&("war".to_string(), 2)));
+        assert!(!table.words.iter().any(|(w, _)| w == "stopthewar"));
+        assert!(off.hashtag_words().is_none());
+        // Texts without a hashtag featurize exactly as without the stage.
+        let plain = "the war goes on and on";
+        assert_eq!(names(&on, plain), names(&off, plain));
+        // One text alone equals its row in a batch.
+        let batch = on.transform(&texts);
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(on.transform_one(t).row(0), batch.row(i));
+        }
+    }
+
     /// A scratch reused with featurizers of different stemming languages must not serve one
     /// language's cached stems to the other ("meetings": English "meet", German "meeting").
     #[test]
@@ -1544,7 +1660,7 @@ mod tests {
         for _ in 0..2 {
             for t in [&a, &b] {
                 let mut expected = std::collections::BTreeMap::new();
-                Analyzer::new(valid).analyze(&text, &mut Scratch::default(), |_, h, _| {
+                Analyzer::new(valid, None).analyze(&text, &mut Scratch::default(), |_, h, _| {
                     if let Some(id) = t.blocks()[0].index.get(h) {
                         *expected.entry(id).or_insert(0.0f32) += 1.0;
                     }
@@ -1587,7 +1703,7 @@ mod tests {
         let mut expected = std::collections::BTreeMap::new();
         let valid = params.check_ref().unwrap();
         let mut s = Scratch::default();
-        Analyzer::new(valid).analyze(&text, &mut s, |_, h, _| {
+        Analyzer::new(valid, None).analyze(&text, &mut s, |_, h, _| {
             if let Some(id) = t.blocks()[0].index.get(h) {
                 *expected.entry(id).or_insert(0.0f32) += 1.0;
             }

@@ -1,10 +1,13 @@
-//! The text stages of the featurizer, in pipeline order: [`Normalizer`] → [`Tokenizer`] →
-//! [`Stemmer`]. Each is a small serde struct saved inside the model file.
+//! The text stages of the featurizer, in pipeline order: the optional
+//! [`HashtagSplitter`] → [`Normalizer`] → [`Tokenizer`] → [`Stemmer`]. Each is a small serde
+//! struct saved inside the model file.
 
+mod hashtags;
 mod normalize;
 mod stem;
 mod tokenize;
 
+pub use hashtags::{split_case, HashtagSplitter, HashtagWords};
 pub use normalize::Normalizer;
 pub use stem::{Language, Stemmer};
 pub use tokenize::{is_english_stop_word, StopWords, Tokenizer, ENGLISH_STOP_WORDS};
