@@ -868,7 +868,8 @@ mod tests {
             "{\"text\": \"Kandahar elders weigh the envoy\", \"frame\": \"ignored\"}\n\n{\"text\": \"envoy talks\"}\n",
         )
         .unwrap();
-        data.add_vocab_files(std::slice::from_ref(&file), "text").unwrap();
+        data.add_vocab_files(std::slice::from_ref(&file), "text")
+            .unwrap();
         assert_eq!(data.vocab_texts.len(), 2);
         assert_eq!(data.vocab_files[0].rows, 2);
         assert_eq!(data.subset(&[0, 1]).vocab_texts, data.vocab_texts);

@@ -317,11 +317,31 @@ impl LogisticValidParams {
             }
         };
         let (flat, info) = match self.solver {
-            Solver::Sparse => sparse_lbfgs::minimize(
-                Objective::new(x, &yi, &sample_weight, k, self.c),
-                self.max_iter,
-                self.tol,
-            )?,
+            // A column no row uses has no loss gradient, so its weights stay at zero (the
+            // penalty's minimum): the optimizer works on the used columns only. Vocabulary
+            // from unlabeled texts (`--vocab-data`) can leave most columns unused.
+            Solver::Sparse => match x.used_columns() {
+                None => sparse_lbfgs::minimize(
+                    Objective::new(x, &yi, &sample_weight, k, self.c),
+                    self.max_iter,
+                    self.tol,
+                )?,
+                Some((used, compact)) => {
+                    let (small, info) = sparse_lbfgs::minimize(
+                        Objective::new(&compact, &yi, &sample_weight, k, self.c),
+                        self.max_iter,
+                        self.tol,
+                    )?;
+                    let d = x.n_cols();
+                    let mut flat = vec![0.0; d * k + k];
+                    for (j, &col) in used.iter().enumerate() {
+                        let col = col as usize;
+                        flat[col * k..(col + 1) * k].copy_from_slice(&small[j * k..(j + 1) * k]);
+                    }
+                    flat[d * k..].copy_from_slice(&small[used.len() * k..]);
+                    (flat, info)
+                }
+            },
             Solver::Linfa => linfa_solver::fit(self, x, &yi, k)?,
         };
         let d = x.n_cols();
@@ -401,6 +421,40 @@ mod tests {
             y.push(format!("c{class}"));
         }
         (x, y)
+    }
+
+    /// Columns no row uses get zero weights, and the used columns the weights they get
+    /// when the unused ones are not there at all (the solver drops them).
+    #[test]
+    fn unused_columns_get_zero_weights() {
+        let (x, y) = problem(60, 6, 3);
+        // The same rows with columns 0, 3, 4 and 9 unused (x's columns go to 1, 2, 5-8).
+        let at = [1u32, 2, 5, 6, 7, 8];
+        let mut wide = CsrMatrix::new(10);
+        for r in x.rows() {
+            let idx: Vec<u32> = r.indices.iter().map(|&i| at[i as usize]).collect();
+            wide.push_row(&idx, r.values);
+        }
+        let params = LogisticParams::new().c(1.0);
+        let (narrow, spread) = (
+            params.fit_sparse(&x, &y).unwrap(),
+            params.fit_sparse(&wide, &y).unwrap(),
+        );
+        let k = 3;
+        assert_eq!(spread.weights().len(), 10 * k);
+        for col in 0..10 {
+            let w = &spread.weights()[col * k..(col + 1) * k];
+            match at.iter().position(|&c| c as usize == col) {
+                None => assert_eq!(w, [0.0; 3], "column {col}"),
+                Some(j) => {
+                    let v = &narrow.weights()[j * k..(j + 1) * k];
+                    for (a, b) in w.iter().zip(v) {
+                        assert!((a - b).abs() < 1e-5, "column {col}: {w:?} vs {v:?}");
+                    }
+                }
+            }
+        }
+        assert_eq!(spread.fit_info(), narrow.fit_info());
     }
 
     #[test]

@@ -51,6 +51,38 @@ impl CsrMatrix {
         self.indptr.push(self.indices.len());
     }
 
+    /// The columns at least one row stores, in order, and the matrix restricted to them
+    /// (column `j` of the result is column `used[j]` of `self`); `None` when every column
+    /// is used.
+    pub fn used_columns(&self) -> Option<(Vec<u32>, CsrMatrix)> {
+        let mut new_index = vec![u32::MAX; self.n_cols];
+        for &i in &self.indices {
+            new_index[i as usize] = 0;
+        }
+        let mut used = Vec::new();
+        for (i, slot) in new_index.iter_mut().enumerate() {
+            if *slot == 0 {
+                *slot = used.len() as u32;
+                used.push(i as u32);
+            }
+        }
+        if used.len() == self.n_cols {
+            return None;
+        }
+        let compact = CsrMatrix {
+            n_cols: used.len(),
+            indptr: self.indptr.clone(),
+            // The map is increasing, so each row's indices stay strictly increasing.
+            indices: self
+                .indices
+                .iter()
+                .map(|&i| new_index[i as usize])
+                .collect(),
+            values: self.values.clone(),
+        };
+        Some((used, compact))
+    }
+
     /// Appends every row of `other` (same column count).
     pub fn append(&mut self, other: &CsrMatrix) {
         debug_assert_eq!(self.n_cols, other.n_cols);
@@ -180,6 +212,25 @@ impl linfa::dataset::Records for CsrMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn used_columns_compacts_and_keeps_rows() {
+        let mut m = CsrMatrix::new(6);
+        m.push_row(&[1, 4], &[0.5, 1.0]);
+        m.push_row(&[], &[]);
+        m.push_row(&[4, 5], &[2.0, 3.0]);
+        let (used, c) = m.used_columns().unwrap();
+        assert_eq!(used, [1, 4, 5]);
+        assert_eq!(c.n_cols(), 3);
+        assert_eq!(c.n_rows(), 3);
+        assert_eq!(c.row(0).indices, [0, 1]);
+        assert!(c.row(1).indices.is_empty());
+        assert_eq!(c.row(2).indices, [1, 2]);
+        assert_eq!(c.row(2).values, [2.0, 3.0]);
+        let mut full = CsrMatrix::new(2);
+        full.push_row(&[0, 1], &[1.0, 1.0]);
+        assert!(full.used_columns().is_none());
+    }
 
     #[test]
     fn build_select_append_dense() {
