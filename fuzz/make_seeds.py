@@ -41,6 +41,8 @@ for i, (name, t) in enumerate(texts.items()):
     write("text_pipeline", name, [0, 16, 8, 32, 7, 64, 0xC0, 1][i % 8], t)
 write("text_pipeline", "invalid-utf8", 0, b"valid \xff\xfe half \xc3 surrogate \xed\xa0\x80 end")
 write("text_pipeline", "nul", 0, b"nul\x00bytes\x00inside\x00words")
+write("text_pipeline", "hashtags", 64,
+      "Protest #StopTheWar and #stopthewar\nstop the war now\n#Kabul_Talks #UNSecurityCouncil2025 C# a#b #\n#" + "ab" * 40 + "\n")
 
 # 2. Article reader: config byte 0 = text, 1 = Markdown, 2 = HTML.
 para = ("Recognition would give Kabul access to frozen reserves, one economist argued, "

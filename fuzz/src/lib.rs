@@ -15,7 +15,7 @@ use framing::article::{Article, BlockKind, ReaderParams, SourceKind};
 use framing::data::{labeled_from_rows, parse_json_line, parse_rows, DataSpec};
 use framing::features::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramScratch};
 use framing::features::{BlockParams, CharSource, DfBound, NgramKind, NgramRange, SparseRow};
-use framing::text::{Language, Normalizer, Stemmer, StopWords, Tokenizer};
+use framing::text::{HashtagSplitter, Language, Normalizer, Stemmer, StopWords, Tokenizer};
 use framing::{LabeledData, LogisticParams, Model, Position, TfidfParams};
 
 /// Paragraphs every featurizer and model here is fitted on, so that some vocabulary exists
@@ -202,8 +202,23 @@ pub fn check_text_pipeline(data: &[u8]) {
         });
     }
 
+    // Hashtag splitting only adds text: the input is a subsequence of its expansion.
+    let lines: Vec<&str> = text.lines().take(32).collect();
+    let splitter = HashtagSplitter::fit(&lines);
+    let mut expanded = String::new();
+    if splitter.expand_into(&text, &mut expanded) {
+        let mut rest = expanded.chars();
+        assert!(
+            text.chars().all(|c| rest.any(|d| d == c)),
+            "expansion lost text: {text:?} -> {expanded:?}"
+        );
+    } else {
+        assert!(expanded.is_empty());
+    }
+
     // A featurizer fitted on the corpus plus the input's lines, then used on them.
     let mut params = small_params()
+        .split_hashtags(config & 64 != 0)
         .normalizer(normalizer)
         .stop_words(tokenizer.stop_words.clone())
         .min_token_chars(tokenizer.min_chars)
@@ -211,7 +226,6 @@ pub fn check_text_pipeline(data: &[u8]) {
     if config & 32 != 0 {
         params = params.char_source(CharSource::Words);
     }
-    let lines: Vec<&str> = text.lines().take(32).collect();
     let mut fit_texts: Vec<&str> = CORPUS.iter().map(|(t, _)| *t).collect();
     fit_texts.extend(&lines);
     let tfidf = match params.fit(&fit_texts) {

@@ -22,6 +22,9 @@ const MAX_PIECE_CHARS: usize = 20;
 /// Shortest hashtag (in characters) that segmentation is tried on.
 const MIN_SEGMENTED_CHARS: usize = 4;
 
+/// Longest: real hashtags are short, and a page-long `#aaaa…` must not cost much.
+const MAX_SEGMENTED_CHARS: usize = 64;
+
 /// The fitted word table of the hashtag stage: each word seen in the fitting texts (outside
 /// hashtags and `@mentions`, lowercased) with its count. Saved in the model header as one
 /// string, a `word count` line per word.
@@ -262,7 +265,9 @@ impl HashtagSplitter {
             .chain(std::iter::once(s.len()))
             .collect();
         let n = bounds.len() - 1;
-        if n < MIN_SEGMENTED_CHARS || !s.chars().all(|c| c.is_alphabetic() || is_mark(c)) {
+        if !(MIN_SEGMENTED_CHARS..=MAX_SEGMENTED_CHARS).contains(&n)
+            || !s.chars().all(|c| c.is_alphabetic() || is_mark(c))
+        {
             return None;
         }
         // best[i]: score and start of the last word of the best cover of the first i chars.
@@ -355,8 +360,10 @@ mod tests {
         assert_eq!(s.split("stopthewarx"), None);
         // One known word: nothing to add.
         assert_eq!(s.split("rights"), None);
-        // Too short to segment.
+        // Too short or too long to segment.
         assert_eq!(s.split("war"), None);
+        assert_eq!(s.split(&"stopthewar".repeat(7)), None);
+        assert_eq!(s.split(&"stopthewar".repeat(6)).unwrap().len(), 18);
         // Digits split off by case rules; the letters before them are not segmented again.
         assert_eq!(s.split("thewar1").unwrap(), ["thewar", "1"]);
     }
