@@ -227,6 +227,22 @@ const BOILERPLATE_CUES: &[&str] = &[
     "collective view of",
     "i am a bot",
     "stay on topic",
+    "republished by",
+    "republished with",
+    "is republished",
+    "syndication agreement",
+    "content partnership",
+    "was first published",
+    "reprinted with permission",
+    "published with permission",
+    "shown with permission",
+    "generated automatically",
+    "automatically generated",
+    "the author's views",
+    "the authors' views",
+    "submit a response",
+    "how you can help",
+    "withheld for their safety",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -366,6 +382,7 @@ const CAPTION_MARKERS: &[&str] = &[
     "image:",
     "picture:",
     "file photo",
+    "/file photo",
     "pictured:",
     "caption:",
     "credit:",
@@ -602,6 +619,25 @@ fn has_caption_cue(lower: &str) -> bool {
     })
 }
 
+/// Whether `text` ends, after its last sentence, with a parenthesized credit of one to five
+/// capitalized words: "… since 2002. (Orient Wire)", "… in Kabul. (AP Photo/Jane Doe)".
+/// Captions end so; prose paragraphs end with their sentence.
+fn has_trailing_credit(text: &str) -> bool {
+    let Some(inner) = text.strip_suffix(')') else {
+        return false;
+    };
+    let Some(open) = inner.rfind('(') else {
+        return false;
+    };
+    let (before, credit) = (inner[..open].trim_end(), &inner[open + 1..]);
+    let words: Vec<&str> = credit.split([' ', '/']).filter(|w| !w.is_empty()).collect();
+    before.ends_with(['.', '!', '?', '"', '\u{201D}'])
+        && (1..=5).contains(&words.len())
+        && words[0].starts_with(|c: char| c.is_uppercase())
+        && !credit.contains(['.', ',', ';', ':'])
+        && !credit.chars().any(|c| c.is_ascii_digit())
+}
+
 fn starts_with_any(lower: &str, prefixes: &[&str]) -> bool {
     prefixes.iter().any(|p| lower.starts_with(p))
 }
@@ -764,6 +800,9 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     // Prefixes are checked after Markdown emphasis and opening quotes ("_Update: …_").
     let lower = lower.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
     if s.words <= 40 && (starts_with_any(lower, CAPTION_MARKERS) || has_caption_cue(lower)) {
+        return BlockKind::Skip(R::Caption);
+    }
+    if s.words <= 60 && has_trailing_credit(text) {
         return BlockKind::Skip(R::Caption);
     }
     if is_byline(text, lower, s.words) {
@@ -1309,11 +1348,37 @@ mod tests {
             "officials at the ceremony (photo: reuters)"
         ));
         assert!(!has_caption_cue("a photo of the ceremony"));
+        assert!(has_caption_cue(
+            "workers at the copper site in a file photo. meridian/file photo"
+        ));
+        // Captions that end with a credit after their last sentence; prose with a
+        // parenthesis of its own does not.
+        for credit in [
+            "Members of the council vote on the renewal in New York on Monday. (Orient Wire)",
+            "Women queue for bread in Kabul. \"Every day is harder.\" (AP Photo/Jane Doe)",
+        ] {
+            assert!(has_trailing_credit(credit), "{credit}");
+        }
+        for prose in [
+            PROSE,
+            "The envoy met the minister (who had flown in from Doha).",
+            "Trade rose sharply in the first half. (See the table below, from 2024.)",
+            "The council renewed the mission for a year (Resolution 2777).",
+        ] {
+            assert!(!has_trailing_credit(prose), "{prose}");
+        }
         let cue = "Sign up for our newsletter";
         assert!(has_boilerplate_cue(&cue.to_lowercase()));
         assert!(!has_boilerplate_cue(
             "officials in kabul said the talks would continue"
         ));
+        for note in [
+            "This story was written by Orient Wire and is republished under a syndication agreement.",
+            "This summary was generated automatically from the article and may contain mistakes.",
+            "This timeline was first published in August and has been updated.",
+        ] {
+            assert!(has_boilerplate_cue(&note.to_lowercase()), "{note}");
+        }
     }
 
     #[test]

@@ -29,6 +29,17 @@ fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
     if !(30..=120).contains(&max) {
         return false;
     }
+    // A stack of four or more short lines that all start with a capital is a list of
+    // titles or links ("Stories you may have missed", then three headlines), not a wrapped
+    // paragraph, whose lines start wherever the width broke them.
+    let capitalized = lines.iter().all(|&(a, b)| {
+        source[a..b]
+            .trim_start_matches(['"', '\'', '“', '‘', '*', '-', '•'])
+            .starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+    });
+    if lines.len() >= 4 && max <= 60 && capitalized {
+        return false;
+    }
     let body = &lines[..lines.len() - 1];
     let steady = lens[..lens.len() - 1].iter().all(|&l| l * 10 >= max * 6);
     let ending = body
@@ -195,6 +206,18 @@ mod tests {
                     Trade talks resumed soon after the announcement.\n\
                     Kabul welcomed it as an example for others.\n";
         assert_eq!(texts(list).len(), 3, "{:?}", texts(list));
+    }
+
+    /// Short lines that all start with a capital are a list of titles, not a wrapped
+    /// paragraph; wrapped prose in a narrow column is still joined.
+    #[test]
+    fn stacked_titles_are_not_a_wrapped_paragraph() {
+        let list = "Stories you may have missed\nAfghanistan's UN seat explained\n\
+                    The Doha process in five questions\nWho is resisting the Taliban?\n";
+        assert_eq!(texts(list).len(), 4);
+        let narrow = "Officials in Kabul said that the\ntalks with Moscow would resume\n\
+                      next week, after a pause of\nseveral months of silence.\n";
+        assert_eq!(texts(narrow).len(), 1);
     }
 
     #[test]
