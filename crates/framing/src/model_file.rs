@@ -113,6 +113,18 @@ fn push_table<T: Value>(out: &mut Vec<u8>, values: &[T]) {
     pad(out);
 }
 
+/// The bytes before the tables: magic, version, header length, the JSON header `json`,
+/// zeros up to the tables' 64-byte boundary.
+fn file_start(json: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(json);
+    pad(&mut out);
+    out
+}
+
 /// Zeros up to the next 64-byte boundary.
 fn pad(out: &mut Vec<u8>) {
     out.resize(out.len().next_multiple_of(ALIGN), 0);
@@ -157,12 +169,7 @@ impl Model {
             path: None,
             problem: format!("cannot serialize header: {e}"),
         })?;
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-        out.extend_from_slice(&json);
-        pad(&mut out);
+        let mut out = file_start(&json);
         for b in f.blocks() {
             let (text, ends, slots) = b.tables();
             push_table(&mut out, text);
@@ -638,13 +645,7 @@ mod tests {
     /// `bytes` with its header replaced by `header` (tables moved to stay aligned), resealed.
     fn with_header(bytes: &[u8], header: &Header) -> Vec<u8> {
         let (_, start) = tables_start(bytes);
-        let json = serde_json::to_vec(header).unwrap();
-        let mut out = Vec::new();
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-        out.extend_from_slice(&json);
-        pad(&mut out);
+        let mut out = file_start(&serde_json::to_vec(header).unwrap());
         out.extend_from_slice(&bytes[start..]);
         reseal(out)
     }
