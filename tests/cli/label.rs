@@ -347,3 +347,45 @@ fn small_chunks_keep_input_order_and_every_record() {
     assert_eq!(order, want);
     assert_eq!(rows.last().unwrap()["articles_read"], 7);
 }
+
+/// Directories are searched through symbolic links (to files and to directories); a
+/// directory with no article file is named in a warning, not passed over in silence.
+#[cfg(unix)]
+#[test]
+fn directories_follow_symlinks_and_empty_ones_are_named() {
+    use std::os::unix::fs::symlink;
+    let d = Dir::new();
+    let store = d.path("store");
+    std::fs::create_dir_all(store.join("more")).unwrap();
+    std::fs::write(store.join("a.txt"), blank_line_article()).unwrap();
+    std::fs::write(store.join("more/b.txt"), blank_line_article()).unwrap();
+    let corpus = d.path("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    symlink(store.join("a.txt"), corpus.join("linked.txt")).unwrap();
+    symlink(store.join("more"), corpus.join("linked-dir")).unwrap();
+    let out = d.run(&["label", "corpus", "--format", "jsonl"]);
+    assert_ok(&out);
+    let articles: Vec<String> = jsonl(&stdout(&out))
+        .iter()
+        .filter_map(|r| r["article"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        articles.iter().any(|a| a.ends_with("linked.txt")),
+        "{articles:?}"
+    );
+    assert!(
+        articles.iter().any(|a| a.ends_with("linked-dir/b.txt")),
+        "{articles:?}"
+    );
+    assert!(stderr(&out).contains("2 articles read"), "{}", stderr(&out));
+
+    std::fs::create_dir(d.path("empty")).unwrap();
+    std::fs::write(d.path("empty/notes.pdf"), "%PDF").unwrap();
+    let out = d.run(&["label", "empty", "--format", "jsonl"]);
+    assert_ok(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("empty: no article files in this directory"),
+        "{err}"
+    );
+}

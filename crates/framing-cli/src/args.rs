@@ -59,9 +59,9 @@ pub enum Command {
     /// Read articles (scraped .txt/.md/.html pages, or JSONL articles), find their prose
     /// paragraphs, and label each one; summarize every article and the whole batch.
     ///
-    /// PATH is a file, a directory (searched recursively for .txt, .md, .html, .htm and
-    /// .jsonl files), or `-` for JSON Lines articles on stdin (`{"id", "text"}` or
-    /// `{"id", "html"}`). Headings, bylines, captions, adverts, menus, share prompts,
+    /// PATH is a file, a directory (searched recursively, through symbolic links, for .txt,
+    /// .md, .html, .htm and .jsonl files), or `-` for JSON Lines articles on stdin
+    /// (`{"id", "text"}` or `{"id", "html"}`). Headings, bylines, captions, adverts, menus, share prompts,
     /// cookie notices, author bios, comments, duplicates and non-English blocks are
     /// skipped (see them with --keep-skipped). Output is in input order. An article that
     /// cannot be read gives an error record and exit code 1 at the end; the run goes on.

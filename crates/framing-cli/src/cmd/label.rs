@@ -72,7 +72,9 @@ pub struct Totals {
     pub tally: Tally,
 }
 
-/// Expands PATH arguments into input files (and `-`), in order.
+/// Expands PATH arguments into input files (and `-`), in order. Directories are searched
+/// recursively, following symbolic links (to files and to directories; a link loop is an
+/// error naming it). A directory holding no article file gets a warning.
 fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
@@ -80,7 +82,11 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             out.push(p.clone());
             continue;
         }
-        for entry in walkdir::WalkDir::new(p).sort_by_file_name() {
+        let before = out.len();
+        for entry in walkdir::WalkDir::new(p)
+            .follow_links(true)
+            .sort_by_file_name()
+        {
             let entry = entry.with_context(|| format!("walking {}", p.display()))?;
             let path = entry.path();
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
@@ -89,6 +95,12 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             {
                 out.push(path.to_path_buf());
             }
+        }
+        if out.len() == before {
+            eprintln!(
+                "framing: warning: {}: no article files in this directory (.txt, .text, .md, .markdown, .html, .htm, .xhtml, .jsonl)",
+                p.display()
+            );
         }
     }
     Ok(out)
