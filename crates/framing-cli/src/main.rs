@@ -5,6 +5,7 @@
 //! that stopped the command, 130 when Ctrl-C stopped a batch command (see [`interrupt`]).
 //! A closed output pipe ends the program quietly with 0.
 
+mod alloc;
 mod args;
 mod cmd;
 mod config;
@@ -45,6 +46,9 @@ fn main() -> ExitCode {
         args::Command::Predict(_) | args::Command::Label(_)
     ) {
         interrupt::install();
+    }
+    if matches!(cli.command, args::Command::Train(_) | args::Command::Cv(_)) {
+        alloc::keep_freed_memory();
     }
     let result = match cli.command {
         args::Command::Train(a) => cmd::train::run(a),
