@@ -611,6 +611,9 @@ fn bad_model_files_are_clear_errors() {
     }
     let out = d.run_stdin(&["predict", "--model", "missing.model"], "text\n");
     assert_fails(&out, 2, &["missing.model"]);
+    // The cause is said once, though the error also carries it as its source.
+    let err = stderr(&out);
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
 }
 
 #[test]
