@@ -398,6 +398,10 @@ fn vocab_data_and_split_hashtags() {
         "--split-hashtags",
     ]);
     assert!(words(&wide) > words(&plain), "{plain}\n{wide}");
+    assert!(
+        wide.contains("rows (vocabulary also from 2 texts)"),
+        "{wide}"
+    );
     let out = d.run(&["inspect", "wide.model"]);
     assert_ok(&out);
     let s = stdout(&out);

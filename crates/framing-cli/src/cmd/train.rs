@@ -63,9 +63,14 @@ pub fn run(a: TrainArgs) -> Result<Outcome> {
         .iter()
         .map(|b| format!("{} {:?}", b.len(), b.kind()).to_lowercase())
         .collect();
+    let vocab = if data.vocab_texts.is_empty() {
+        String::new()
+    } else {
+        format!(" (vocabulary also from {} texts)", data.vocab_texts.len())
+    };
     writeln!(
         std::io::stdout(),
-        "trained on {} rows in {:.2} s; features: {}",
+        "trained on {} rows{vocab} in {:.2} s; features: {}",
         data.len(),
         fit_secs,
         blocks.join(" + ")
