@@ -295,6 +295,15 @@ impl LabeledData {
             .collect()
     }
 
+    /// [`LabeledData::fit_texts`] for the rows at `idx` only (a cross-validation fold).
+    pub fn fit_texts_of(&self, idx: &[usize]) -> Vec<&str> {
+        idx.iter()
+            .map(|&i| &self.texts[i])
+            .chain(&self.vocab_texts)
+            .map(String::as_str)
+            .collect()
+    }
+
     /// Adds the texts of `paths` (JSONL, CSV or TSV records; only `text_field` is read, other
     /// fields such as labels are ignored) to [`LabeledData::vocab_texts`].
     pub fn add_vocab_files(&mut self, paths: &[PathBuf], text_field: &str) -> Result<()> {

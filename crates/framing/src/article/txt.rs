@@ -32,12 +32,14 @@ fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
     // A stack of four or more short lines that all start with a capital is a list of
     // titles or links ("Stories you may have missed", then three headlines), not a wrapped
     // paragraph, whose lines start wherever the width broke them.
-    let capitalized = lines.iter().all(|&(a, b)| {
-        source[a..b]
-            .trim_start_matches(['"', '\'', '“', '‘', '*', '-', '•'])
-            .starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
-    });
-    if lines.len() >= 4 && max <= 60 && capitalized {
+    let capitalized = || {
+        lines.iter().all(|&(a, b)| {
+            source[a..b]
+                .trim_start_matches(['"', '\'', '“', '‘', '*', '-', '•'])
+                .starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        })
+    };
+    if lines.len() >= 4 && max <= 60 && capitalized() {
         return false;
     }
     let body = &lines[..lines.len() - 1];

@@ -301,12 +301,7 @@ pub fn select_c(
     for (train, test) in splits(data, k, seed)? {
         let train_texts: Vec<&str> = train.iter().map(|&i| data.texts[i].as_str()).collect();
         let test_texts: Vec<&str> = test.iter().map(|&i| data.texts[i].as_str()).collect();
-        let fit_texts: Vec<&str> = train_texts
-            .iter()
-            .copied()
-            .chain(data.vocab_texts.iter().map(String::as_str))
-            .collect();
-        let tfidf = features.fit(&fit_texts)?;
+        let tfidf = features.fit(&data.fit_texts_of(&train))?;
         let xtr = tfidf.transform(&train_texts);
         let xte = tfidf.transform(&test_texts);
         for h in 0..n_heads {

@@ -307,8 +307,7 @@ impl TfidfValidParams {
                 problem: "cannot fit a featurizer on zero documents".into(),
             });
         }
-        let hashtags = self.hashtags.then(|| HashtagWords::fit(texts));
-        let splitter = hashtags.clone().map(HashtagSplitter::new);
+        let splitter = self.hashtags.then(|| HashtagSplitter::fit(texts));
         let analyzer = Analyzer::new(self, splitter.as_ref());
         let n_blocks = self.blocks().len();
 
@@ -427,7 +426,7 @@ impl TfidfValidParams {
             let terms = terms.into_iter().map(|(s, _)| s).collect();
             blocks.push(Vocabulary::new(kind, terms, idf)?);
         }
-        let tfidf = Tfidf::from_parts(self.clone(), blocks, hashtags)?;
+        let tfidf = Tfidf::assemble(self.clone(), blocks, splitter)?;
         if tfidf.n_features() == 0 {
             return Err(Error::InvalidParam {
                 name: "min_df",
@@ -901,6 +900,16 @@ impl Tfidf {
         blocks: Vec<Vocabulary>,
         hashtags: Option<HashtagWords>,
     ) -> Result<Self> {
+        Tfidf::assemble(params, blocks, hashtags.map(HashtagSplitter::new))
+    }
+
+    /// [`Tfidf::from_parts`] with the hashtag stage already built (fitting builds it before
+    /// the vocabulary, to analyze the texts with it).
+    fn assemble(
+        params: TfidfValidParams,
+        blocks: Vec<Vocabulary>,
+        hashtags: Option<HashtagSplitter>,
+    ) -> Result<Self> {
         params.check()?;
         if params.hashtags != hashtags.is_some() {
             return Err(Error::InvalidParam {
@@ -934,7 +943,7 @@ impl Tfidf {
         }
         Ok(Tfidf {
             stemmer: params.stemmer.map(Stemmer::new),
-            hashtags: hashtags.map(HashtagSplitter::new),
+            hashtags,
             params,
             blocks,
             offsets,

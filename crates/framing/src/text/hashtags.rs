@@ -78,12 +78,6 @@ pub struct HashtagSplitter {
     log_p: FxHashMap<String, f64>,
 }
 
-impl PartialEq for HashtagSplitter {
-    fn eq(&self, other: &Self) -> bool {
-        self.table == other.table
-    }
-}
-
 /// Whether `c` may continue a hashtag (letters, digits, marks and `_`).
 fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || is_mark(c)
