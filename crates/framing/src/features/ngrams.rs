@@ -133,6 +133,26 @@ pub fn word_ngrams<S: AsRef<str>>(
     }
 }
 
+/// [`word_ngrams`] of tokens already joined by single spaces into `joined`, token `i` at
+/// byte span `bounds[i]`: an n-gram is then a slice of `joined` (from its first token's
+/// start to its last token's end), hashed where it lies instead of copied together.
+pub fn word_ngrams_joined(
+    joined: &str,
+    bounds: &[(usize, usize)],
+    range: NgramRange,
+    mut f: impl FnMut(u64, &str),
+) {
+    for n in range.min..=range.max {
+        if n > bounds.len() {
+            break;
+        }
+        for (first, last) in bounds.iter().zip(&bounds[n - 1..]) {
+            let text = &joined[first.0..last.1];
+            f(ngram_hash(NgramKind::Word, text), text);
+        }
+    }
+}
+
 /// Calls `f(hash, text)` for every character n-gram of the space-padded `word` with length
 /// in `range`, following scikit-learn's `char_wb` rule: a padded word no longer than `n`
 /// is emitted once, whole, and longer n are then skipped.
@@ -190,6 +210,21 @@ mod tests {
                 out.push(t.to_string())
             },
         );
+        // The joined form gives the same n-grams, in the same order.
+        let joined = tokens.join(" ");
+        let mut bounds = Vec::new();
+        let mut at = 0;
+        for t in tokens {
+            bounds.push((at, at + t.len()));
+            at += t.len() + 1;
+        }
+        let mut again = Vec::new();
+        let range = NgramRange::new(r.0, r.1).unwrap();
+        word_ngrams_joined(&joined, &bounds, range, |h, t| {
+            assert_eq!(h, ngram_hash(NgramKind::Word, t));
+            again.push(t.to_string())
+        });
+        assert_eq!(again, out);
         out
     }
 
@@ -212,6 +247,10 @@ mod tests {
         assert_eq!(words(&["a"], (1, 3)), ["a"]);
         assert!(words(&[], (1, 2)).is_empty());
         assert_eq!(words(&["x", "y"], (2, 2)), ["x y"]);
+        assert_eq!(
+            words(&["кабул", "taliban's", "x"], (2, 3)),
+            ["кабул taliban's", "taliban's x", "кабул taliban's x"]
+        );
     }
 
     #[test]

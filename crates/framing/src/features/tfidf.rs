@@ -17,13 +17,15 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::index::{HashIndex, IndexView};
 use super::memo::Memo;
-use super::ngrams::{char_wb_ngrams, ngram_hash, word_ngrams, NgramKind, NgramRange, NgramScratch};
+use super::ngrams::{
+    char_wb_ngrams, ngram_hash, word_ngrams_joined, NgramKind, NgramRange, NgramScratch,
+};
 use super::sparse::CsrMatrix;
 use crate::error::{Error, Result};
 use crate::hint::prefetch;
 use crate::store::Table;
 use crate::text::{
-    ascii_words, HashtagSplitter, HashtagWords, Language, Normalizer, Stemmer, StopWords, Tokenizer,
+    for_each_ascii_word_span, HashtagSplitter, HashtagWords, Language, Normalizer, Stemmer, StopWords, Tokenizer,
 };
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
@@ -637,7 +639,11 @@ pub struct Scratch {
     expanded: String,
     normalized: String,
     spans: Vec<(usize, usize)>,
-    stemmed: Vec<String>,
+    /// The current text's (stemmed) tokens joined by single spaces, so that every word
+    /// n-gram is a slice of it.
+    joined: String,
+    /// Byte spans of the tokens in `joined`.
+    joined_bounds: Vec<(usize, usize)>,
     ngrams: NgramScratch,
     ids: [IdList; 2],
     /// The n-gram hashes of the row being built, per block, before lookup.
@@ -1453,10 +1459,6 @@ fn analyze(
     let norm = s.normalized.as_str();
     let mut block = 0;
     if let Some(wp) = &p.word {
-        let n = s.spans.len();
-        if s.stemmed.len() < n {
-            s.stemmed.resize(n, String::new());
-        }
         let unigrams = unigrams.filter(|_| stemmer.is_some());
         if let Some(st) = stemmer {
             let owner = unigrams.map_or(s.stems_owner, |(_, id)| id);
@@ -1478,8 +1480,14 @@ fn analyze(
                 s.word_keys.push(key);
             }
         }
-        for (i, (slot, &(a, b))) in s.stemmed.iter_mut().zip(&s.spans).enumerate() {
-            slot.clear();
+        let (joined, bounds) = (&mut s.joined, &mut s.joined_bounds);
+        joined.clear();
+        bounds.clear();
+        for (i, &(a, b)) in s.spans.iter().enumerate() {
+            if i > 0 {
+                joined.push(' ');
+            }
+            let start = joined.len();
             let word = &norm[a..b];
             match stemmer {
                 Some(st) => {
@@ -1500,7 +1508,7 @@ fn analyze(
                         }
                     };
                     let stem = &stem_text[x as usize..y as usize];
-                    slot.push_str(stem);
+                    joined.push_str(stem);
                     if let Some((index, _)) = unigrams {
                         if id == UNIGRAM_UNKNOWN {
                             let h = ngram_hash(NgramKind::Word, stem);
@@ -1512,8 +1520,9 @@ fn analyze(
                         }
                     }
                 }
-                None => slot.push_str(word),
+                None => joined.push_str(word),
             }
+            bounds.push((start, joined.len()));
         }
         let mut range = wp.ngram_range;
         if unigrams.is_some() {
@@ -1521,7 +1530,7 @@ fn analyze(
             range.min = 2;
         }
         if range.min <= range.max {
-            word_ngrams(&s.stemmed[..n], range, &mut s.ngrams, |hash, text| {
+            word_ngrams_joined(&s.joined, &s.joined_bounds, range, |hash, text| {
                 f(Gram::Hashed { block, hash, text })
             });
         }
@@ -1553,7 +1562,8 @@ fn char_chunks(p: &TfidfValidParams, s: &mut Scratch) {
                 (a, a + w.len())
             };
             if s.normalized.is_ascii() {
-                s.chunks.extend(ascii_words(&s.normalized).map(span));
+                let chunks = &mut s.chunks;
+                for_each_ascii_word_span(s.normalized.as_bytes(), |a, z| chunks.push((a, z)));
             } else {
                 s.chunks.extend(s.normalized.split_whitespace().map(span));
             }

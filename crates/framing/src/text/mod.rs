@@ -39,6 +39,28 @@ pub(crate) fn ascii_words(s: &str) -> impl Iterator<Item = &str> + '_ {
     })
 }
 
+/// Calls `f(start, end)` with the byte span of every word of ASCII `s` between runs of
+/// ASCII whitespace: the spans of [`ascii_words`], without slicing `s` (no character
+/// boundary checks) and without an iterator's per-word state.
+#[inline]
+pub(crate) fn for_each_ascii_word_span(s: &[u8], mut f: impl FnMut(usize, usize)) {
+    let n = s.len();
+    let mut i = 0;
+    loop {
+        while i < n && is_ascii_space(s[i]) {
+            i += 1;
+        }
+        if i == n {
+            return;
+        }
+        let start = i;
+        while i < n && !is_ascii_space(s[i]) {
+            i += 1;
+        }
+        f(start, i);
+    }
+}
+
 /// ASCII texts for checking each byte-wise fast path against its general path: every
 /// ASCII whitespace (vertical tab and form feed included), runs and ends of spaces,
 /// punctuation-only words, apostrophes, digits, capitals, control characters.
@@ -65,6 +87,9 @@ mod tests {
         for s in ASCII_CASES {
             let words: Vec<&str> = ascii_words(s).collect();
             assert_eq!(words, s.split_whitespace().collect::<Vec<_>>(), "{s:?}");
+            let mut spans = Vec::new();
+            for_each_ascii_word_span(s.as_bytes(), |a, z| spans.push(&s[a..z]));
+            assert_eq!(spans, words, "{s:?}");
         }
     }
 }

@@ -250,13 +250,12 @@ fn pack(word: &[u8], map: impl Fn(u8) -> u8) -> Option<u128> {
         return None;
     }
     let (mut lo, mut hi) = (0u64, (word.len() as u64) << 56);
-    for (i, &b) in word.iter().enumerate() {
-        let b = u64::from(map(b));
-        if i < 8 {
-            lo |= b << (8 * i);
-        } else {
-            hi |= b << (8 * (i - 8));
-        }
+    let (head, tail) = word.split_at(word.len().min(8));
+    for (i, &b) in head.iter().enumerate() {
+        lo |= u64::from(map(b)) << (8 * i);
+    }
+    for (i, &b) in tail.iter().enumerate() {
+        hi |= u64::from(map(b)) << (8 * i);
     }
     Some(u128::from(hi) << 64 | u128::from(lo))
 }
