@@ -616,7 +616,8 @@ impl FunctionWords {
     #[inline]
     fn home(key: u128) -> usize {
         let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
-        (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FUNCTION_SLOTS.trailing_zeros())) as usize
+        (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FUNCTION_SLOTS.trailing_zeros()))
+            as usize
     }
 
     #[inline]
@@ -711,9 +712,7 @@ fn starts_with_any(
             .ok()
     };
     match automaton.get_or_init(build) {
-        Some(ac) => ac
-            .find(Input::new(lower).anchored(Anchored::Yes))
-            .is_some(),
+        Some(ac) => ac.find(Input::new(lower).anchored(Anchored::Yes)).is_some(),
         None => prefixes.iter().any(|p| lower.starts_with(p)),
     }
 }
@@ -1232,7 +1231,8 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             let words = b.text.split_whitespace().count();
             (words, (words <= p.max_words).then(|| stats(&b.text)))
         };
-        if !in_comments && words <= 12 && starts_with_any!(&b.text.to_lowercase(), COMMENT_MARKERS) {
+        if !in_comments && words <= 12 && starts_with_any!(&b.text.to_lowercase(), COMMENT_MARKERS)
+        {
             in_comments = true;
         }
         core_words.push(s.as_ref().map_or(0, |s| s.words));
@@ -1436,9 +1436,28 @@ mod tests {
         // their prefixes and extensions, 10- and 11-letter words, apostrophes, punctuation
         // inside and around words, capitals, digits) and separators.
         let pieces = [
-            "the", "The", "th", "thee", "it's", "IT'S", "'", "'no'", "no.", "said,", "and/or",
-            "yourselves", "yourselvesx", "Xyourselves", "-", "...", "a", "42", "(not)", " ",
-            "\t", "  ",
+            "the",
+            "The",
+            "th",
+            "thee",
+            "it's",
+            "IT'S",
+            "'",
+            "'no'",
+            "no.",
+            "said,",
+            "and/or",
+            "yourselves",
+            "yourselvesx",
+            "Xyourselves",
+            "-",
+            "...",
+            "a",
+            "42",
+            "(not)",
+            " ",
+            "\t",
+            "  ",
         ];
         let mut texts = vec![String::new()];
         for _ in 0..4 {

@@ -25,7 +25,8 @@ use crate::error::{Error, Result};
 use crate::hint::prefetch;
 use crate::store::Table;
 use crate::text::{
-    for_each_ascii_word_span, HashtagSplitter, HashtagWords, Language, Normalizer, Stemmer, StopWords, Tokenizer,
+    for_each_ascii_word_span, HashtagSplitter, HashtagWords, Language, Normalizer, Stemmer,
+    StopWords, Tokenizer,
 };
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them
