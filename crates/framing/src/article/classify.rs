@@ -142,6 +142,7 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
 
 /// Phrases that mark a short block as site furniture wherever they occur in it.
 const BOILERPLATE_CUES: &[&str] = &[
+    "quotes delayed",
     "cookies",
     "newsletter",
     "in your inbox",
@@ -788,7 +789,7 @@ const DATE_LINE_PREFIXES: &[&str] = &[
 /// as "is", "writes" or "directs" ("Jane Doe is a senior fellow at …", "*Selim Aksoy
 /// teaches …").
 fn is_bio(text: &str, words: usize) -> bool {
-    if words > 45 || text.contains(" said") || text.contains(" says") {
+    if words > 60 || text.contains(" said") || text.contains(" says") {
         return false;
     }
     let ws: Vec<&str> = text
@@ -872,6 +873,9 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     }
     if b.hints.heading {
         return BlockKind::Skip(R::Heading);
+    }
+    if opens_with_pictograph(text) {
+        return BlockKind::Skip(R::Boilerplate);
     }
     // Markers are searched anywhere only in blocks of at most 50 words; longer blocks (most
     // prose) are only checked for a marker prefix, so only their start is lowercased.
@@ -1041,6 +1045,52 @@ const ONE_PASS_BYTES: usize = 1 << 16;
 
 /// Longest block (in normalized characters) checked for being a pull quote.
 const PULL_QUOTE_CHARS: usize = 400;
+
+/// Blocks in a row that make a page's only prose when everything else is furniture.
+const MIN_FURNITURE_RUN: usize = 3;
+
+/// A page whose prose sits mostly in furniture containers (an article pasted into a comment
+/// of a link-sharing thread, a post in a forum's reply list): takes the longest run of
+/// consecutive prose-like furniture blocks as the article, if it has at least
+/// [`MIN_FURNITURE_RUN`] blocks and more blocks than all the page's other prose (which is
+/// then dropped: the blurbs and boxes around a thread).
+fn restore_furniture_run(blocks: &mut [Block], furniture_prose: &[bool]) {
+    let prose = blocks.iter().filter(|b| b.kind == BlockKind::Prose).count();
+    let (mut best, mut start) = (0..0, 0);
+    for i in 0..=furniture_prose.len() {
+        if furniture_prose.get(i) == Some(&true) {
+            continue;
+        }
+        if i - start > best.len() {
+            best = start..i;
+        }
+        start = i + 1;
+    }
+    if best.len() >= MIN_FURNITURE_RUN && best.len() > prose {
+        for b in blocks.iter_mut().filter(|b| b.kind == BlockKind::Prose) {
+            b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+        }
+        for b in &mut blocks[best] {
+            b.kind = BlockKind::Prose;
+        }
+    }
+}
+
+/// Whether `text` opens with an emoji or a pictographic symbol (after opening quotes and
+/// spaces): channel posts, chat messages and personal notes open so ("📌 Highlight: …",
+/// "⚡️ BREAKING: …"); news paragraphs do not.
+fn opens_with_pictograph(text: &str) -> bool {
+    text.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '"' | '“' | '\''))
+        .chars()
+        .next()
+        .is_some_and(|c| {
+            matches!(c,
+                '\u{1F000}'..='\u{1FAFF}' // emoji, pictographs, symbols, flags
+                | '\u{2600}'..='\u{27BF}' // miscellaneous symbols and dingbats
+                | '\u{2B00}'..='\u{2BFF}' // arrows and stars used as emoji
+            )
+        })
+}
 
 /// Classifies every block of an article in place.
 pub fn classify(blocks: &mut [Block], p: &ReaderParams) {
@@ -1221,6 +1271,8 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
     let mut previous = BlockKind::Prose;
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
+    // Which blocks read as prose but sit in a furniture container.
+    let mut furniture_prose = Vec::with_capacity(blocks.len());
     for b in blocks.iter_mut() {
         // Statistics and word count in one pass, unless the block is so long that it may
         // be too long (then words are counted first, and statistics only if needed).
@@ -1244,6 +1296,9 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
         // container); other skips keep their more specific reason.
         if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
             b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+            furniture_prose.push(b.hints.furniture && !ended);
+        } else {
+            furniture_prose.push(false);
         }
         prose_seen += usize::from(b.kind == BlockKind::Prose);
         // In a comment section, short blocks and blocks under an author or date line are
@@ -1262,6 +1317,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
         }
         previous = b.kind;
     }
+    restore_furniture_run(blocks, &furniture_prose);
     // Labeled lines (chat messages, transcript turns, notes and abstracts: "Name: …") on a
     // page whose prose is mostly unlabeled: the article is the unlabeled prose.
     let labeled: Vec<bool> = blocks
@@ -1716,6 +1772,74 @@ mod tests {
         let mid = "The Parliament is expected to return to Afghanistan in its debates this autumn, and several members have asked for a vote.";
         let src = format!("{PROSE}\n\n{PROSE} Again.\n\n{mid}\n");
         assert_eq!(kinds(&src)[2].1, BlockKind::Prose);
+    }
+
+    #[test]
+    fn long_author_bios_and_market_data_notes() {
+        // A bio of 48 words (bios run up to 60).
+        let bio = "Dilnoza Karimova is the agency's chief correspondent in Uzbekistan, covering politics, energy and the region's relations with Afghanistan. Before joining the agency in 2019 she reported for a Tashkent business weekly, and she has written about the Amu Darya water dispute from both banks of the river.";
+        let src = format!("{PROSE}\n\n{PROSE} Again.\n\n{bio}\n");
+        assert_eq!(kinds(&src)[2].1, BlockKind::Skip(SkipReason::Boilerplate));
+        let note = "All quotes delayed a minimum of 15 minutes. See here for a complete list of exchanges and delays.";
+        assert_eq!(kinds(note)[0].1, BlockKind::Skip(SkipReason::Boilerplate));
+    }
+
+    #[test]
+    fn blocks_that_open_with_an_emoji_are_not_prose() {
+        for opening in [
+            "📌 Highlight (Aug 11): ",
+            "⚡️ BREAKING: ",
+            "☀️ Morning, Herat: ",
+            "\"🌙 ",
+        ] {
+            let src = format!("{opening}{PROSE}");
+            assert_eq!(
+                kinds(&src)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{src}"
+            );
+        }
+        // Symbols that are not pictographs leave prose alone.
+        assert_eq!(kinds(&format!("• {PROSE}"))[0].1, BlockKind::Prose);
+    }
+
+    /// An article pasted into a comment of a link-sharing thread: its paragraphs, in a row
+    /// inside the comment, outnumber the page's other prose and are read as the article;
+    /// the short replies around it, and a blurb in the sidebar, are not.
+    #[test]
+    fn an_article_pasted_into_a_comment_thread() {
+        let para = |n: usize| format!("<p>{PROSE} Paragraph {n}.</p>");
+        let article: String = (1..=4).map(para).collect();
+        let reply = |n: usize| {
+            format!(
+                "<div class=\"thing comment\"><p class=\"tagline\">user{n} 12 points</p>\
+                 <div class=\"md\"><p>I read it differently, because {PROSE} Reply {n}.</p></div></div>"
+            )
+        };
+        let replies: String = (1..=3).map(reply).collect();
+        let src = format!(
+            "<html><body><div class=\"side\"><p>News and discussion about the region, in English and other languages, with links to the original reports and the people who wrote them.</p></div>\
+             <div class=\"commentarea\"><div class=\"thing comment\"><p class=\"tagline\">poster 300 points</p>\
+             <div class=\"md\">{article}</div></div>{replies}</div></body></html>"
+        );
+        let k = kinds_of(&src, SourceKind::Html);
+        let prose: Vec<&str> = k
+            .iter()
+            .filter(|(_, kind)| *kind == BlockKind::Prose)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(prose.len(), 4, "{k:?}");
+        assert!(prose.iter().all(|t| t.contains("Paragraph")), "{k:?}");
+        // With the article outside the comments, the comments stay furniture.
+        let src = format!(
+            "<html><body><article>{}</article><div class=\"comments\">{replies}</div></body></html>",
+            (1..=2).map(para).collect::<String>()
+        );
+        let k = kinds_of(&src, SourceKind::Html);
+        assert!(k
+            .iter()
+            .filter(|(t, _)| t.contains("Reply"))
+            .all(|(_, kind)| *kind != BlockKind::Prose));
     }
 
     #[test]

@@ -42,6 +42,19 @@ fn is_wrapped_run(lines: &[(usize, usize)], source: &str) -> bool {
     if lines.len() >= 4 && max <= 60 && capitalized() {
         return false;
     }
+    // Two or more lines that open with a list marker are a list (one item per line, or
+    // items wrapped onto continuation lines), not a paragraph.
+    let items = lines
+        .iter()
+        .filter(|&&(a, b)| {
+            ["* ", "• ", "+ ", "- "]
+                .iter()
+                .any(|m| source[a..b].starts_with(m))
+        })
+        .count();
+    if items >= 2 {
+        return false;
+    }
     let body = &lines[..lines.len() - 1];
     let steady = lens[..lens.len() - 1].iter().all(|&l| l * 10 >= max * 6);
     let ending = body
@@ -228,6 +241,24 @@ mod tests {
         for b in blocks(src, SourceKind::Text) {
             assert_eq!(&src[b.start_byte..b.end_byte], b.text);
         }
+    }
+
+    #[test]
+    fn wrapped_lists_are_one_block_per_item() {
+        // html2text output: a bullet list whose lines are of a steady width, as a wrapped
+        // paragraph's are; each item is its own block.
+        let src = "  * Sharaa is the first Syrian head of state to visit the White House\n  \
+                   * Syria to join the coalition against Islamic State, officials say\n  \
+                   * Washington suspends some sanctions on Syria for another six months\n";
+        for kind in [SourceKind::Text, SourceKind::Markdown] {
+            assert_eq!(blocks(src, kind).len(), 3, "{kind:?}");
+        }
+        // A wrapped paragraph with one line that happens to open with a dash stays whole.
+        let para = "MOSCOW, July 3 (Meridian) - Russia on Thursday formally recognised the\n\
+                    Taliban administration as the government of Afghanistan, making it the\n\
+                    - by its own account - first state to do so since the movement swept back\n\
+                    into Kabul in August 2021, the Russian foreign ministry said.\n";
+        assert_eq!(blocks(para, SourceKind::Text).len(), 1);
     }
 
     #[test]
