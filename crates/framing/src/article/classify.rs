@@ -244,6 +244,10 @@ const BOILERPLATE_CUES: &[&str] = &[
     "submit a response",
     "how you can help",
     "withheld for their safety",
+    "reposted from",
+    "is reproduced",
+    "install the app",
+    "reader comments",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -376,6 +380,9 @@ const NAVIGATION_PREFIXES: &[&str] = &[
 
 /// Lowercase prefixes and fragments of photo captions and credits.
 const CAPTION_MARKERS: &[&str] = &[
+    "alt:",
+    "alt text:",
+    "image description:",
     "photo:",
     "photo by",
     "photograph:",
@@ -874,7 +881,7 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if b.hints.heading {
         return BlockKind::Skip(R::Heading);
     }
-    if opens_with_pictograph(text) {
+    if opens_with_pictograph(text) || opens_with_handle(text) || is_chat_message(text) {
         return BlockKind::Skip(R::Boilerplate);
     }
     // Markers are searched anywhere only in blocks of at most 50 words; longer blocks (most
@@ -920,6 +927,11 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
             .is_some_and(|t| t.eq_ignore_ascii_case(m))
     }) {
         return BlockKind::Skip(R::Caption);
+    }
+    // A block wholly in square brackets: an editor's or reposter's note ("[My note: …]",
+    // "[Article body omitted …]").
+    if text.starts_with('[') && text.ends_with(']') {
+        return BlockKind::Skip(R::Boilerplate);
     }
     let chars = if ascii {
         text.bytes().filter(|&c| !is_ascii_space(c)).count()
@@ -1090,6 +1102,50 @@ fn opens_with_pictograph(text: &str) -> bool {
                 | '\u{2B00}'..='\u{2BFF}' // arrows and stars used as emoji
             )
         })
+}
+
+/// Whether `text` opens with a social handle ("@orientwire My parents …"): a reply in a
+/// thread, not a news paragraph.
+fn opens_with_handle(text: &str) -> bool {
+    text.strip_prefix('@')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
+}
+
+/// Whether `text` is a chat or log message: a date and time stamp, then a sender and a
+/// colon ("[13/08/2025, 21:21:03] Me: …", "12/10/2025, 09:12 - Farhad: …").
+fn is_chat_message(text: &str) -> bool {
+    let mut rest = text.strip_prefix('[').unwrap_or(text);
+    // The date: three runs of digits split by '/', '.' or '-'.
+    for part in 0..3 {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if !(1..=4).contains(&digits) {
+            return false;
+        }
+        rest = &rest[digits..];
+        if part < 2 {
+            match rest.strip_prefix(['/', '.', '-']) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+    }
+    rest = rest.trim_start_matches([',', ' ']);
+    // The time: hours and minutes (and seconds), with an optional AM/PM.
+    let hours = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if !(1..=2).contains(&hours) || rest.as_bytes().get(hours) != Some(&b':') {
+        return false;
+    }
+    rest = rest[hours + 1..].trim_start_matches(|c: char| c.is_ascii_digit() || c == ':');
+    for ampm in [" AM", " PM", " am", " pm"] {
+        if let Some(r) = rest.strip_prefix(ampm) {
+            rest = r;
+        }
+    }
+    rest = rest.trim_start_matches([']', ' ', '-', '–']);
+    // The sender: a few words, then ": ".
+    rest.get(..LABEL_BYTES.min(rest.len()))
+        .and_then(|head| head.find(": "))
+        .is_some_and(|colon| (1..=5).contains(&rest[..colon].split_whitespace().count()))
 }
 
 /// Classifies every block of an article in place.
@@ -1801,6 +1857,34 @@ mod tests {
         }
         // Symbols that are not pictographs leave prose alone.
         assert_eq!(kinds(&format!("• {PROSE}"))[0].1, BlockKind::Prose);
+    }
+
+    #[test]
+    fn chat_messages_replies_and_bracketed_notes_are_not_prose() {
+        let cases = [
+            format!("[13/08/2025, 21:21:03] Me: {PROSE}"),
+            format!("12/10/2025, 09:12 - Farhad Kabul Office: {PROSE}"),
+            format!("3.7.25, 9:41 PM - Dilnoza R.: {PROSE}"),
+            format!("@orientwire {PROSE}"),
+            format!("[My note: {PROSE}]"),
+        ];
+        for src in &cases {
+            assert_eq!(
+                kinds(src)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{src}"
+            );
+        }
+        // A dated dateline, an e-mail address and a bracket inside prose leave it prose.
+        for src in [
+            format!("12/10/2025 - {PROSE}"),
+            format!("{PROSE} Write to desk@wire.example [sic]."),
+            format!("[Kabul] {PROSE}"),
+        ] {
+            assert_eq!(kinds(&src)[0].1, BlockKind::Prose, "{src}");
+        }
+        let alt = "alt: A darkened internet cafe in Kabul. The monitors are switched off and the chairs have been stacked on the tables.";
+        assert_eq!(kinds(alt)[0].1, BlockKind::Skip(SkipReason::Caption));
     }
 
     /// An article pasted into a comment of a link-sharing thread: its paragraphs, in a row
