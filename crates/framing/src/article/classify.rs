@@ -248,6 +248,10 @@ const BOILERPLATE_CUES: &[&str] = &[
     "is reproduced",
     "install the app",
     "reader comments",
+    "episode is supported",
+    "issue is supported",
+    "newsletter is supported",
+    "podcast is supported",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -907,7 +911,8 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if s.words <= 60 && has_trailing_credit(text) {
         return BlockKind::Skip(R::Caption);
     }
-    if is_byline(text, lower, s.words) {
+    // A wire credit can sit in parentheses: "((Reporting by …))".
+    if is_byline(text, lower.trim_start_matches('('), s.words) {
         return BlockKind::Skip(R::Byline);
     }
     if s.words <= 40 && starts_with_any!(lower, BOILERPLATE_PREFIXES) {
@@ -930,7 +935,16 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     }
     // A block wholly in square brackets: an editor's or reposter's note ("[My note: …]",
     // "[Article body omitted …]").
-    if text.starts_with('[') && text.ends_with(']') {
+    if text.starts_with('[') && text.ends_with(']') || opens_with_placeholder(text) {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    // Markup of a page's source left in the text: template shortcodes, HTML comments and
+    // Markdown footnote definitions; and the header of a quoted e-mail reply.
+    if ["{{", "{%", "<!--", "[^"]
+        .iter()
+        .any(|m| text.starts_with(m))
+        || is_reply_header(text)
+    {
         return BlockKind::Skip(R::Boilerplate);
     }
     let chars = if ascii {
@@ -1062,11 +1076,13 @@ const PULL_QUOTE_CHARS: usize = 400;
 const MIN_FURNITURE_RUN: usize = 3;
 
 /// A page whose prose sits mostly in furniture containers (an article pasted into a comment
-/// of a link-sharing thread, a post in a forum's reply list): takes the longest run of
-/// consecutive prose-like furniture blocks as the article, if it has at least
+/// of a link-sharing thread, an e-edition's article in a modal text view): takes the
+/// longest run of consecutive prose-like furniture blocks as the article, if it has at least
 /// [`MIN_FURNITURE_RUN`] blocks and more blocks than all the page's other prose (which is
-/// then dropped: the blurbs and boxes around a thread).
-fn restore_furniture_run(blocks: &mut [Block], furniture_prose: &[bool]) {
+/// then dropped: the blurbs and boxes around a thread). On an HTML page the article is then
+/// every prose-like furniture block of the smallest element that holds the whole run (the
+/// rest of an article broken by a fact box or a page jump).
+fn restore_furniture_run(blocks: &mut [Block], furniture_prose: &[bool], layout: &Layout) {
     let prose = blocks.iter().filter(|b| b.kind == BlockKind::Prose).count();
     let (mut best, mut start) = (0..0, 0);
     for i in 0..=furniture_prose.len() {
@@ -1078,11 +1094,28 @@ fn restore_furniture_run(blocks: &mut [Block], furniture_prose: &[bool]) {
         }
         start = i + 1;
     }
-    if best.len() >= MIN_FURNITURE_RUN && best.len() > prose {
-        for b in blocks.iter_mut().filter(|b| b.kind == BlockKind::Prose) {
-            b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+    if best.len() < MIN_FURNITURE_RUN || best.len() <= prose {
+        return;
+    }
+    for b in blocks.iter_mut().filter(|b| b.kind == BlockKind::Prose) {
+        b.kind = BlockKind::Skip(SkipReason::Boilerplate);
+    }
+    let n = blocks.len();
+    let mut holder = best.clone();
+    let mut e = layout.owners.get(best.start).copied().unwrap_or(NO_ELEMENT);
+    while let Some(el) = layout.elements.get(e as usize) {
+        let range = el.blocks(n);
+        if range.start <= best.start && range.end >= best.end {
+            holder = range;
+            break;
         }
-        for b in &mut blocks[best] {
+        e = el.parent;
+    }
+    for (b, &furniture) in blocks[holder.clone()]
+        .iter_mut()
+        .zip(&furniture_prose[holder])
+    {
+        if furniture {
             b.kind = BlockKind::Prose;
         }
     }
@@ -1102,6 +1135,31 @@ fn opens_with_pictograph(text: &str) -> bool {
                 | '\u{2B00}'..='\u{2BFF}' // arrows and stars used as emoji
             )
         })
+}
+
+/// Whether `text` opens with an editing placeholder in capitals ("[PULL QUOTE] …",
+/// "[SUBHEAD] …", "[PULL QUOTE for print, p14:] …").
+fn opens_with_placeholder(text: &str) -> bool {
+    let Some(inner) = text.strip_prefix('[') else {
+        return false;
+    };
+    let label = inner.split(']').next().unwrap_or("");
+    let first: String = label
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    label.len() < inner.len()
+        && first.len() >= 3
+        && first.chars().any(char::is_alphabetic)
+        && first.chars().all(|c| !c.is_lowercase())
+}
+
+/// Whether `text` opens with the header of a quoted e-mail or forum reply ("On Tuesday,
+/// July 22, 2025 at 9:14 AM Tariq Noorzai wrote: > …").
+fn is_reply_header(text: &str) -> bool {
+    let head = &text.as_bytes()[..text.len().min(160)];
+    text.starts_with("On ") && memchr::memmem::find(head, b" wrote:").is_some()
 }
 
 /// Whether `text` opens with a social handle ("@orientwire My parents …"): a reply in a
@@ -1324,6 +1382,8 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
     // After an end marker that follows at least two prose blocks: no more article.
     let mut ended = false;
     let mut prose_seen = 0;
+    // Whether a full paragraph (of at least `lead_words` words) has been read as prose.
+    let mut body_seen = false;
     let mut previous = BlockKind::Prose;
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
@@ -1339,7 +1399,13 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             let words = b.text.split_whitespace().count();
             (words, (words <= p.max_words).then(|| stats(&b.text)))
         };
-        if !in_comments && words <= 12 && starts_with_any!(&b.text.to_lowercase(), COMMENT_MARKERS)
+        // (A comment marker before the body's first full paragraph, or right under the
+        // byline, is a count or a notice beside it and opens no comment section.)
+        if !in_comments
+            && body_seen
+            && previous != BlockKind::Skip(SkipReason::Byline)
+            && words <= 12
+            && starts_with_any!(&b.text.to_lowercase(), COMMENT_MARKERS)
         {
             in_comments = true;
         }
@@ -1357,6 +1423,8 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             furniture_prose.push(false);
         }
         prose_seen += usize::from(b.kind == BlockKind::Prose);
+        body_seen |=
+            b.kind == BlockKind::Prose && s.as_ref().is_some_and(|s| s.words >= p.lead_words);
         // In a comment section, short blocks and blocks under an author or date line are
         // reader comments (a "Leave a comment" button can also sit mid-article).
         if in_comments
@@ -1373,7 +1441,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
         }
         previous = b.kind;
     }
-    restore_furniture_run(blocks, &furniture_prose);
+    restore_furniture_run(blocks, &furniture_prose, layout);
     // Labeled lines (chat messages, transcript turns, notes and abstracts: "Name: …") on a
     // page whose prose is mostly unlabeled: the article is the unlabeled prose.
     let labeled: Vec<bool> = blocks
@@ -1885,6 +1953,70 @@ mod tests {
         }
         let alt = "alt: A darkened internet cafe in Kabul. The monitors are switched off and the chairs have been stacked on the tables.";
         assert_eq!(kinds(alt)[0].1, BlockKind::Skip(SkipReason::Caption));
+    }
+
+    #[test]
+    fn source_markup_placeholders_and_quoted_replies_are_not_prose() {
+        for src in [
+            format!("{{{{< figure src=\"/img/a.jpg\" alt=\"{PROSE}\" >}}}}"),
+            format!("<!-- TODO(desk): {PROSE} -->"),
+            format!("[^series]: {PROSE}"),
+            format!("[PULL QUOTE] {PROSE}"),
+            format!("[PULL QUOTE for print, p14:] {PROSE}"),
+            format!("On Tuesday, July 22, 2025 at 9:14:07 AM UTC-4 Tariq Noorzai wrote: > {PROSE}"),
+        ] {
+            assert_eq!(
+                kinds(&src)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{src}"
+            );
+        }
+        let credit = "((Reporting by Hamid Safi; additional reporting by the Moscow bureau. Editing by Claire Dunmore))";
+        assert_eq!(kinds(credit)[0].1, BlockKind::Skip(SkipReason::Byline));
+        // Prose that opens with a bracketed place or "On" stays prose.
+        for src in [format!("[Kabul] {PROSE}"), format!("On Thursday {PROSE}")] {
+            assert_eq!(kinds(&src)[0].1, BlockKind::Prose, "{src}");
+        }
+    }
+
+    /// A comment notice under the byline ("Comments are closed") is not where the
+    /// comments begin: the article's paragraphs after its subheadings stay prose.
+    #[test]
+    fn a_comment_notice_under_the_byline_opens_no_comment_section() {
+        let src = format!(
+            "About this capture\n\n{PROSE} Archive note that runs long enough to read as a full paragraph here.\n\n\
+             By Rahim Sultani\n\nComments are closed on this article\n\n{PROSE} One.\n\n\
+             The leadership\n\n{PROSE} Two.\n\nSecurity\n\n{PROSE} Three.\n"
+        );
+        let k = kinds(&src);
+        for part in ["One.", "Two.", "Three."] {
+            assert!(
+                k.iter()
+                    .any(|(t, kind)| t.ends_with(part) && *kind == BlockKind::Prose),
+                "{part}: {k:?}"
+            );
+        }
+    }
+
+    /// An e-edition's text view: the article sits in a modal dialog (furniture), broken by
+    /// a page jump and a fact box; every paragraph of it is read.
+    #[test]
+    fn an_article_in_a_modal_text_view_with_a_page_jump() {
+        let para = |n: usize| format!("<div class=\"tv-para\">{PROSE} Paragraph {n}.</div>");
+        let first: String = (1..=3).map(para).collect();
+        let rest: String = (4..=6).map(para).collect();
+        let src = format!(
+            "<html><body><div role=\"dialog\"><article><div class=\"tv-body\">{first}\
+             <div>See RAILWAY, Page A6</div><div>RAILWAY from Page A1</div>\
+             <div class=\"box\"><div>AT A GLANCE</div><div>Cost: several billion dollars</div></div>\
+             {rest}</div></article></div></body></html>"
+        );
+        let k = kinds_of(&src, SourceKind::Html);
+        let prose = k
+            .iter()
+            .filter(|(_, kind)| *kind == BlockKind::Prose)
+            .count();
+        assert_eq!(prose, 6, "{k:?}");
     }
 
     /// An article pasted into a comment of a link-sharing thread: its paragraphs, in a row
