@@ -1550,6 +1550,14 @@ mod tests {
             .collect()
     }
 
+    /// The texts of the prose blocks among `k`.
+    fn prose(k: &[(String, BlockKind)]) -> Vec<&str> {
+        k.iter()
+            .filter(|(_, kind)| *kind == BlockKind::Prose)
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
     const PROSE: &str = "Russia became the first country to formally recognise the Taliban government on Thursday, a step officials in Moscow said would open the way to trade and security cooperation.";
 
     #[test]
@@ -1789,13 +1797,9 @@ mod tests {
              <div class=\"c3\"><div class=\"d4\">{comments}</div></div></main></body></html>"
         );
         let k = kinds_of(&src, SourceKind::Html);
-        let prose: Vec<&str> = k
-            .iter()
-            .filter(|(_, kind)| *kind == BlockKind::Prose)
-            .map(|(t, _)| t.as_str())
-            .collect();
-        assert_eq!(prose.len(), 5, "{k:?}");
-        assert!(prose.iter().all(|t| t.contains("Paragraph")));
+        let texts = prose(&k);
+        assert_eq!(texts.len(), 5, "{k:?}");
+        assert!(texts.iter().all(|t| t.contains("Paragraph")));
         assert!(k
             .iter()
             .filter(|(t, _)| t.contains("Reader"))
@@ -1816,10 +1820,7 @@ mod tests {
             "<div class=\"f\"><div><p>Another story entirely, which {PROSE}</p></div></div>"
         );
         let k = kinds_of(&src, SourceKind::Html);
-        let n = k
-            .iter()
-            .filter(|(_, kind)| *kind == BlockKind::Prose)
-            .count();
+        let n = prose(&k).len();
         assert_eq!(n, 7, "{k:?}");
     }
 
@@ -2012,11 +2013,8 @@ mod tests {
              {rest}</div></article></div></body></html>"
         );
         let k = kinds_of(&src, SourceKind::Html);
-        let prose = k
-            .iter()
-            .filter(|(_, kind)| *kind == BlockKind::Prose)
-            .count();
-        assert_eq!(prose, 6, "{k:?}");
+        let n = prose(&k).len();
+        assert_eq!(n, 6, "{k:?}");
     }
 
     /// An article pasted into a comment of a link-sharing thread: its paragraphs, in a row
@@ -2039,13 +2037,9 @@ mod tests {
              <div class=\"md\">{article}</div></div>{replies}</div></body></html>"
         );
         let k = kinds_of(&src, SourceKind::Html);
-        let prose: Vec<&str> = k
-            .iter()
-            .filter(|(_, kind)| *kind == BlockKind::Prose)
-            .map(|(t, _)| t.as_str())
-            .collect();
-        assert_eq!(prose.len(), 4, "{k:?}");
-        assert!(prose.iter().all(|t| t.contains("Paragraph")), "{k:?}");
+        let texts = prose(&k);
+        assert_eq!(texts.len(), 4, "{k:?}");
+        assert!(texts.iter().all(|t| t.contains("Paragraph")), "{k:?}");
         // With the article outside the comments, the comments stay furniture.
         let src = format!(
             "<html><body><article>{}</article><div class=\"comments\">{replies}</div></body></html>",
