@@ -252,6 +252,10 @@ const BOILERPLATE_CUES: &[&str] = &[
     "issue is supported",
     "newsletter is supported",
     "podcast is supported",
+    "letter to the editor",
+    "how to cite",
+    "cite this",
+    "you are receiving this",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -1905,8 +1909,14 @@ mod tests {
         let bio = "Dilnoza Karimova is the agency's chief correspondent in Uzbekistan, covering politics, energy and the region's relations with Afghanistan. Before joining the agency in 2019 she reported for a Tashkent business weekly, and she has written about the Amu Darya water dispute from both banks of the river.";
         let src = format!("{PROSE}\n\n{PROSE} Again.\n\n{bio}\n");
         assert_eq!(kinds(&src)[2].1, BlockKind::Skip(SkipReason::Boilerplate));
-        let note = "All quotes delayed a minimum of 15 minutes. See here for a complete list of exchanges and delays.";
-        assert_eq!(kinds(note)[0].1, BlockKind::Skip(SkipReason::Boilerplate));
+        for note in [
+            "All quotes delayed a minimum of 15 minutes. See here for a complete list of exchanges and delays.",
+            "Do you have thoughts on this article? Submit a letter to the editor. Letters may be edited for length and clarity.",
+            "How to cite: Qureshi, S. I. (2025). Islamabad's Taliban Trap. Issue Brief No. 41/2025. Islamabad: Potohar Centre.",
+            "You are receiving this alert because you are a member of the team workspace that follows Afghanistan and Pakistan.",
+        ] {
+            assert_eq!(kinds(note)[0].1, BlockKind::Skip(SkipReason::Boilerplate), "{note}");
+        }
     }
 
     #[test]
