@@ -95,6 +95,23 @@ pub fn classifier(a: &ClassifierArgs) -> LogisticParams {
         .tol(a.tol)
 }
 
+/// What `train` and `cv` fit with: the labeled data (with `--vocab-data` texts), the
+/// featurizer settings and the classifier settings.
+pub fn training_inputs(
+    d: &DataArgs,
+    labels: &[String],
+    group_field: Option<&str>,
+    features: &FeatureArgs,
+    classifier: &ClassifierArgs,
+) -> Result<(LabeledData, TfidfParams, LogisticParams)> {
+    let data = labeled_data(d, labels, group_field, &features.vocab_data)?;
+    Ok((
+        data,
+        self::features(features)?,
+        self::classifier(classifier),
+    ))
+}
+
 /// Reads labeled data for the given heads (`labels` empty = the default heads).
 pub fn labeled_data(
     d: &DataArgs,

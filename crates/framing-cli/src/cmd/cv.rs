@@ -10,14 +10,13 @@ use crate::{config, Outcome};
 
 /// Runs `framing cv`.
 pub fn run(a: CvArgs) -> Result<Outcome> {
-    let data = config::labeled_data(
+    let (data, features, classifier) = config::training_inputs(
         &a.data,
         &a.labels,
         a.group_field.as_deref(),
-        &a.features.vocab_data,
+        &a.features,
+        &a.classifier,
     )?;
-    let features = config::features(&a.features)?;
-    let classifier = config::classifier(&a.classifier);
     let grid = &a.classifier.c.0;
     if grid.len() > 1 {
         let picks = select_c(&data, &features, &classifier, grid, a.folds, a.seed)?;

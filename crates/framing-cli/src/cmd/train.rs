@@ -13,14 +13,13 @@ use crate::{config, Outcome};
 /// Runs `framing train`.
 pub fn run(a: TrainArgs) -> Result<Outcome> {
     let start = Instant::now();
-    let data = config::labeled_data(
+    let (data, features, classifier) = config::training_inputs(
         &a.data,
         &a.labels,
         a.group_field.as_deref(),
-        &a.features.vocab_data,
+        &a.features,
+        &a.classifier,
     )?;
-    let features = config::features(&a.features)?;
-    let classifier = config::classifier(&a.classifier);
     let grid = &a.classifier.c.0;
     let per_head: Vec<LogisticParams> = if grid.len() > 1 {
         let picks = select_c(

@@ -662,13 +662,7 @@ fn contains_any(
     automaton: &'static OnceLock<Option<AhoCorasick>>,
     patterns: impl Fn() -> Vec<&'static str>,
 ) -> bool {
-    let build = || {
-        AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(patterns())
-            .ok()
-    };
-    match automaton.get_or_init(build) {
+    match automaton.get_or_init(|| cue_automaton(&patterns(), StartKind::Unanchored)) {
         Some(ac) => ac.is_match(lower),
         None => patterns().iter().any(|p| lower.contains(p)),
     }
@@ -712,6 +706,16 @@ fn has_trailing_credit(text: &str) -> bool {
         && !credit.chars().any(|c| c.is_ascii_digit())
 }
 
+/// The Aho-Corasick DFA of a cue list (`None` if it cannot be built; callers then compare
+/// pattern by pattern).
+fn cue_automaton(patterns: &[&str], start: StartKind) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .start_kind(start)
+        .build(patterns)
+        .ok()
+}
+
 /// Whether `lower` starts with one of `prefixes`: one anchored pass of an Aho-Corasick DFA
 /// built once into `automaton` (it stops where no prefix can continue), instead of a
 /// comparison per prefix.
@@ -720,14 +724,7 @@ fn starts_with_any(
     automaton: &'static OnceLock<Option<AhoCorasick>>,
     prefixes: &'static [&'static str],
 ) -> bool {
-    let build = || {
-        AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .start_kind(StartKind::Anchored)
-            .build(prefixes)
-            .ok()
-    };
-    match automaton.get_or_init(build) {
+    match automaton.get_or_init(|| cue_automaton(prefixes, StartKind::Anchored)) {
         Some(ac) => ac.find(Input::new(lower).anchored(Anchored::Yes)).is_some(),
         None => prefixes.iter().any(|p| lower.starts_with(p)),
     }

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 pub use classify::ReaderParams;
 
-use crate::text::ascii_words;
+use crate::text::for_each_ascii_word_span;
 
 /// Why a block is not a paragraph to label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -250,12 +250,12 @@ pub(crate) fn collapse_whitespace(s: &str) -> String {
         // Bytes, not chars: ASCII has no invisible characters, and `is_ascii_space` is
         // `char::is_whitespace` on ASCII.
         let mut out = String::with_capacity(s.len());
-        for w in ascii_words(s) {
+        for_each_ascii_word_span(s.as_bytes(), |a, z| {
             if !out.is_empty() {
                 out.push(' ');
             }
-            out.push_str(w);
-        }
+            out.push_str(&s[a..z]);
+        });
         return out;
     }
     collapse_chars(s)

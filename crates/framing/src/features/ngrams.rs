@@ -99,6 +99,7 @@ impl std::str::FromStr for NgramRange {
 #[derive(Debug, Default)]
 pub struct NgramScratch {
     joined: String,
+    word_bounds: Vec<(usize, usize)>,
     padded: String,
     bounds: Vec<usize>,
 }
@@ -108,29 +109,20 @@ pub fn word_ngrams<S: AsRef<str>>(
     tokens: &[S],
     range: NgramRange,
     scratch: &mut NgramScratch,
-    mut f: impl FnMut(u64, &str),
+    f: impl FnMut(u64, &str),
 ) {
-    for n in range.min..=range.max {
-        if n > tokens.len() {
-            break;
+    let (joined, bounds) = (&mut scratch.joined, &mut scratch.word_bounds);
+    joined.clear();
+    bounds.clear();
+    for t in tokens {
+        if !bounds.is_empty() {
+            joined.push(' ');
         }
-        for window in tokens.windows(n) {
-            if n == 1 {
-                let t = window[0].as_ref();
-                f(ngram_hash(NgramKind::Word, t), t);
-                continue;
-            }
-            let joined = &mut scratch.joined;
-            joined.clear();
-            for (k, t) in window.iter().enumerate() {
-                if k > 0 {
-                    joined.push(' ');
-                }
-                joined.push_str(t.as_ref());
-            }
-            f(ngram_hash(NgramKind::Word, joined), joined);
-        }
+        let start = joined.len();
+        joined.push_str(t.as_ref());
+        bounds.push((start, joined.len()));
     }
+    word_ngrams_joined(joined, bounds, range, f);
 }
 
 /// [`word_ngrams`] of tokens already joined by single spaces into `joined`, token `i` at
