@@ -214,10 +214,14 @@ fn to_char_offsets(source: &str, raw: Vec<RawBlock>) -> Vec<Block> {
     let at: Vec<usize> = wanted
         .iter()
         .map(|&w| {
-            chars += bytes[pos..w]
-                .iter()
-                .filter(|&&b| (b as i8) >= -0x40)
-                .count();
+            // Characters are the bytes that do not continue one (a word-at-a-time test
+            // first: scraped text is mostly ASCII, one character per byte).
+            let span = &bytes[pos..w];
+            chars += if span.is_ascii() {
+                span.len()
+            } else {
+                span.iter().map(|&b| usize::from((b as i8) >= -0x40)).sum()
+            };
             pos = w;
             chars
         })
