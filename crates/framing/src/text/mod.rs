@@ -2,6 +2,21 @@
 //! [`HashtagSplitter`] → [`Normalizer`] → [`Tokenizer`] → [`Stemmer`]. Each is a small serde
 //! struct saved inside the model file.
 
+/// A `[bool; 256]` of `pred` for every byte value `b`, built at compile time: byte classes
+/// looked up in one load by the word splitters.
+macro_rules! byte_table {
+    (|$b:ident| $pred:expr) => {{
+        let mut t = [false; 256];
+        let mut c = 0;
+        while c < 256 {
+            let $b = c as u8;
+            t[c] = $pred;
+            c += 1;
+        }
+        t
+    }};
+}
+
 mod hashtags;
 mod normalize;
 mod stem;
@@ -22,15 +37,7 @@ pub(crate) fn is_ascii_space(b: u8) -> bool {
 
 /// [`is_ascii_space`] by byte value: one load, where the two comparisons cost several
 /// instructions per byte in the word splitters.
-static ASCII_SPACE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        t[c] = matches!(c as u8, b' ' | b'\t'..=b'\r');
-        c += 1;
-    }
-    t
-};
+static ASCII_SPACE: [bool; 256] = byte_table!(|b| matches!(b, b' ' | b'\t'..=b'\r'));
 
 /// Calls `f(start, end)` with the byte span of every word of `s` between runs of ASCII
 /// whitespace, found byte by byte; on ASCII text, exactly the words of

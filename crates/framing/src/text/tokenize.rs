@@ -187,16 +187,7 @@ pub fn is_english_stop_word(word: &str) -> bool {
 
 /// ASCII word bytes (alphanumerics and `_`), by byte value: one load per byte in the word
 /// splitter, where the two range tests took several instructions.
-static WORD_BYTES: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = b.is_ascii_alphanumeric() || b == b'_';
-        c += 1;
-    }
-    t
-};
+static WORD_BYTES: [bool; 256] = byte_table!(|b| b.is_ascii_alphanumeric() || b == b'_');
 
 /// `unicode_word_indices` for ASCII text, without its general machinery: the words of
 /// Unicode's word boundary rules (UAX #29) that contain a letter or digit. On ASCII the
