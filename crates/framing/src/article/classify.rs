@@ -874,7 +874,22 @@ fn sentence_count(text: &str) -> usize {
 }
 
 /// Judges one block on its own; `s` is `None` for a block over `max_words`.
-fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
+/// The lowercase form of a block's text that [`judge`] searches for cues: the whole text
+/// for blocks of at most 50 words (markers are searched anywhere only in those), else only
+/// its start (longer blocks, most prose, are only checked for a marker prefix).
+fn cue_lowercase(text: &str, s: &Stats) -> String {
+    if s.words > 50 {
+        text.chars().take(16).flat_map(char::to_lowercase).collect()
+    } else if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
+/// Classifies one block from its statistics `s` (`None` when too long) and `lower`, its
+/// [`cue_lowercase`] form.
+fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKind {
     use SkipReason as R;
     let text = b.text.as_str();
     let Some(s) = s else {
@@ -889,18 +904,7 @@ fn judge(b: &Block, s: Option<&Stats>, p: &ReaderParams) -> BlockKind {
     if opens_with_pictograph(text) || opens_with_handle(text) || is_chat_message(text) {
         return BlockKind::Skip(R::Boilerplate);
     }
-    // Markers are searched anywhere only in blocks of at most 50 words; longer blocks (most
-    // prose) are only checked for a marker prefix, so only their start is lowercased.
     let ascii = text.is_ascii();
-    let lower: String = if s.words <= 50 {
-        if ascii {
-            text.to_ascii_lowercase()
-        } else {
-            text.to_lowercase()
-        }
-    } else {
-        text.chars().take(16).flat_map(char::to_lowercase).collect()
-    };
     if s.non_latin_share > 0.5 {
         return BlockKind::Skip(R::NonEnglish);
     }
@@ -1400,13 +1404,19 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             let words = b.text.split_whitespace().count();
             (words, (words <= p.max_words).then(|| stats(&b.text)))
         };
+        let lower = match &s {
+            Some(s) => cue_lowercase(&b.text, s),
+            // Too long to judge; lowercased only for the comment-marker test below.
+            None if words <= 12 => b.text.to_lowercase(),
+            None => String::new(),
+        };
         // (A comment marker before the body's first full paragraph, or right under the
         // byline, is a count or a notice beside it and opens no comment section.)
         if !in_comments
             && body_seen
             && previous != BlockKind::Skip(SkipReason::Byline)
             && words <= 12
-            && starts_with_any!(&b.text.to_lowercase(), COMMENT_MARKERS)
+            && starts_with_any!(&lower, COMMENT_MARKERS)
         {
             in_comments = true;
         }
@@ -1414,7 +1424,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
         if !ended && prose_seen >= 2 && words <= 8 && is_end_marker(&b.text) {
             ended = true;
         }
-        b.kind = judge(b, s.as_ref(), p);
+        b.kind = judge(b, s.as_ref(), &lower, p);
         // Prose-like text in a comment list, sidebar or newsletter box (named by its HTML
         // container); other skips keep their more specific reason.
         if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
