@@ -7,10 +7,10 @@
 //! sentence punctuation. Then the article as a whole: everything after a comment-section
 //! or end marker is boilerplate; so are labeled lines ("Name: …", "Abstract: …") on a page
 //! whose prose is mostly unlabeled, and, in HTML, prose outside the element that holds the
-//! article body (found the way readability extractors find it); author bios at the end and
-//! short blocks before the first full paragraph are skipped; and a prose block that
-//! repeats, or is contained in, another prose block (a pull quote, a repeated line) is a
-//! duplicate.
+//! article body (found the way readability extractors find it); teasers of a related-links
+//! list after the body, author bios at the end and short blocks before the first full
+//! paragraph are skipped; and a prose block that repeats, or is contained in, another
+//! prose block (a pull quote, a repeated line) is a duplicate.
 
 use std::sync::OnceLock;
 
@@ -138,6 +138,11 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "corrections",
     "min read",
     "reading time",
+    "excerpt from",
+    "text of report",
+    "exported from",
+    "saved from",
+    "breaking:",
 ];
 
 /// Phrases that mark a short block as site furniture wherever they occur in it.
@@ -256,6 +261,37 @@ const BOILERPLATE_CUES: &[&str] = &[
     "how to cite",
     "cite this",
     "you are receiving this",
+    "do not forward",
+    "forwarded this",
+    "forward this e-mail",
+    "forward this email",
+    "hit reply",
+    "reply to this email",
+    "reply to this e-mail",
+    "reply to this message",
+    "shared with you by",
+    "media enquiries",
+    "media inquiries",
+    "press enquiries",
+    "press inquiries",
+    "registered charity",
+    "registered in england",
+    "write to us",
+    "spotted an error",
+    "spotted a mistake",
+    "have a tip",
+    "is part of a series",
+    "part of our series",
+    "this story is part of",
+    "this article is part of",
+    "this piece is part of",
+    "app store",
+    "google play",
+    "names in this article",
+    "name has been changed",
+    "names have been changed",
+    "name has been withheld",
+    "names have been withheld",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -741,7 +777,14 @@ macro_rules! starts_with_any {
 /// An author line: "By Jane Doe", "By Jane Doe and John Roe, Kabul", "Reporting by …".
 fn is_byline(text: &str, lower: &str, words: usize) -> bool {
     if words > 25 {
-        return false;
+        // A wire's full credit line runs longer: "Reporting by … in Jalalabad and … in
+        // Kabul; Additional reporting by …; Editing by …".
+        // Every part between semicolons is a credit.
+        return words <= 60
+            && lower.contains(';')
+            && lower
+                .split(';')
+                .all(|part| starts_with_any!(part.trim_start(), BYLINE_PREFIXES));
     }
     if lower.starts_with("by ") && words <= 14 {
         return true;
@@ -804,11 +847,13 @@ fn is_bio(text: &str, words: usize) -> bool {
     if words > 60 || text.contains(" said") || text.contains(" says") {
         return false;
     }
-    let ws: Vec<&str> = text
-        .trim_start_matches(|c: char| !c.is_alphanumeric())
-        .split_whitespace()
-        .take(6)
-        .collect();
+    let text = text.trim_start_matches(|c: char| !c.is_alphanumeric());
+    // A title before the name: "Dr. Jane Doe is …".
+    let text = ["Dr. ", "Prof. ", "Professor "]
+        .iter()
+        .find_map(|t| text.strip_prefix(t))
+        .unwrap_or(text);
+    let ws: Vec<&str> = text.split_whitespace().take(6).collect();
     const NOT_NAMES: &[&str] = &[
         "The", "A", "An", "This", "That", "These", "Those", "Its", "It", "Their", "His", "Her",
         "Our", "In", "On", "At", "For", "But", "And", "If", "When", "While", "As",
@@ -941,6 +986,15 @@ fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKi
     // A block wholly in square brackets: an editor's or reposter's note ("[My note: …]",
     // "[Article body omitted …]").
     if text.starts_with('[') && text.ends_with(']') || opens_with_placeholder(text) {
+        return BlockKind::Skip(R::Boilerplate);
+    }
+    // Likewise a block wholly in parentheses ("(Description of source: …)"), a labeled
+    // note of any length ("Editor's note: …", "Translator's note: …", "About this text:
+    // …") and a long copyright notice.
+    if is_parenthesized(text)
+        || s.words <= 150 && is_note(text)
+        || s.words <= 100 && (lower.starts_with('©') || lower.starts_with("(c) "))
+    {
         return BlockKind::Skip(R::Boilerplate);
     }
     // Markup of a page's source left in the text: template shortcodes, HTML comments and
@@ -1158,6 +1212,52 @@ fn opens_with_placeholder(text: &str) -> bool {
         && first.len() >= 3
         && first.chars().any(char::is_alphabetic)
         && first.chars().all(|c| !c.is_lowercase())
+}
+
+/// Whether the whole of `text` sits inside one pair of parentheses ("(Description of
+/// source: …)", "(The opinions expressed here are the author's own.)").
+fn is_parenthesized(text: &str) -> bool {
+    let text = text.strip_suffix('.').unwrap_or(text);
+    if !text.starts_with('(') || !text.ends_with(')') {
+        return false;
+    }
+    // The first parenthesis must close at the very end, not before ("(AP) — …").
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1 == text.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether `text` opens with the label of a note: up to five words before a colon, the
+/// last of them "note" or "notes" ("Editor's note:", "Monitor's note:", "A note on
+/// sources:", "**Note:**"), or an "About this …" label ("About this text:", "About this
+/// series:").
+fn is_note(text: &str) -> bool {
+    let text = text.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
+    let mut end = LABEL_BYTES.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let Some(colon) = text[..end].find(':') else {
+        return false;
+    };
+    let label = text[..colon].trim_end_matches(['*', '_']).to_lowercase();
+    let words: Vec<&str> = label.split_whitespace().collect();
+    if words.is_empty() || words.len() > 5 || label.contains(['.', ',', ';', '!', '?']) {
+        return false;
+    }
+    matches!(words.last(), Some(&("note" | "notes")))
+        || words.len() >= 2 && words[0] == "about" && words[1] == "this"
 }
 
 /// Whether `text` opens with the header of a quoted e-mail or forum reply ("On Tuesday,
@@ -1381,6 +1481,28 @@ fn main_region(blocks: &[Block], layout: &Layout) -> Option<Vec<bool>> {
     Some(inside)
 }
 
+/// Related-story teasers after the article: from the first of `list_headings` (blocks
+/// like "Related" or "More on this story" that follow the body) after which the page
+/// holds at least two prose blocks and no two of them in a row (each teaser's sentence
+/// sits between its title and the next title or date), those prose blocks are
+/// `navigation`. An article whose text goes on after such a heading has paragraphs in a
+/// row, so it keeps them.
+fn skip_teasers(blocks: &mut [Block], list_headings: &[usize]) {
+    let teasers_after = |start: usize| {
+        let tail = &blocks[start..];
+        let prose = |b: &Block| b.kind == BlockKind::Prose;
+        tail.iter().filter(|b| prose(b)).count() >= 2
+            && !tail.windows(2).any(|w| prose(&w[0]) && prose(&w[1]))
+    };
+    if let Some(&start) = list_headings.iter().find(|&&i| teasers_after(i)) {
+        for b in &mut blocks[start..] {
+            if b.kind == BlockKind::Prose {
+                b.kind = BlockKind::Skip(SkipReason::Navigation);
+            }
+        }
+    }
+}
+
 /// [`classify`] with the page's element tree (HTML).
 pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layout) {
     let mut in_comments = false;
@@ -1394,7 +1516,9 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
     let mut core_words = Vec::with_capacity(blocks.len());
     // Which blocks read as prose but sit in a furniture container.
     let mut furniture_prose = Vec::with_capacity(blocks.len());
-    for b in blocks.iter_mut() {
+    // Headings of related-link lists ("Related", "More on this story") after the body.
+    let mut list_headings = Vec::new();
+    for (i, b) in blocks.iter_mut().enumerate() {
         // Statistics and word count in one pass, unless the block is so long that it may
         // be too long (then words are counted first, and statistics only if needed).
         let (words, s) = if b.text.len() <= ONE_PASS_BYTES {
@@ -1425,6 +1549,14 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             ended = true;
         }
         b.kind = judge(b, s.as_ref(), &lower, p);
+        if prose_seen >= 3
+            && b.kind == BlockKind::Skip(SkipReason::Navigation)
+            && words <= 5
+            && !b.text.contains(':')
+            && starts_with_any!(&lower, NAVIGATION_PREFIXES)
+        {
+            list_headings.push(i);
+        }
         // Prose-like text in a comment list, sidebar or newsletter box (named by its HTML
         // container); other skips keep their more specific reason.
         if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
@@ -1476,6 +1608,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             }
         }
     }
+    skip_teasers(blocks, &list_headings);
     // Author bios close articles: a bio-shaped block with at most two prose blocks after it.
     let mut prose_after = 0;
     for (b, &words) in blocks.iter_mut().zip(&core_words).rev() {
@@ -1924,6 +2057,74 @@ mod tests {
         ] {
             assert_eq!(kinds(note)[0].1, BlockKind::Skip(SkipReason::Boilerplate), "{note}");
         }
+    }
+
+    /// Notes under any label ending in "note", blocks wholly in parentheses, long
+    /// copyright and wire credit lines, and furniture sentences of e-mails and apps.
+    #[test]
+    fn labeled_notes_parenthesized_asides_and_credit_lines() {
+        let long_tail = " It was prepared from the agency's own copy and has not been checked against the original broadcast, so readers who need the exact wording should request the recording from the service desk, which keeps it for ninety days.";
+        let boilerplate = [
+            format!("Monitor's note: A German-language version of the paper was published at the same time.{long_tail}"),
+            format!("**Note:** The agency uses the term de facto authorities in line with United Nations practice.{long_tail}"),
+            "About this text: We reproduce the English version as published and have not edited it beyond formatting.".to_string(),
+            format!("(Description of source: a privately funded research institute in Berlin that works on European security.{long_tail})"),
+            format!("(c) Europe Monitor Service 2025. This item is for the internal use of subscribing organisations only.{long_tail}"),
+            "Please do not forward this e-mail outside the organisation; reply to this message if you need the full text of an item.".to_string(),
+            "Spotted an error? Tell us here. We correct significant mistakes promptly and note the change at the end of the article.".to_string(),
+            "This story is part of Kabul's Neighbours, a series on how governments across the region deal with Afghanistan's rulers.".to_string(),
+        ];
+        for text in &boilerplate {
+            assert_eq!(
+                kinds(text)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{text}"
+            );
+        }
+        let credit = "Reporting by Ahmad Karimi in Jalalabad and Yusuf Noori in Kabul; Additional reporting by Priya Menon in New Delhi and Anna Lind in Geneva; Editing by Tom Hale and Sara Quinn";
+        assert_eq!(kinds(credit)[0].1, BlockKind::Skip(SkipReason::Byline));
+        // Not notes: a colon late in the sentence, a label that does not end in "note", a
+        // parenthesis that closes before the end, and reporting cited in a sentence.
+        for text in [
+            "The minister said the draft was only a note to the cabinet: nothing had been decided, and the committee would meet again in September to weigh the objections.",
+            "A note of caution: the Taliban have promised similar reforms before, and diplomats in Doha say they will judge the decree by how it is enforced in the provinces.",
+            "(AP) Russia became the first country to formally recognise the Taliban government on Thursday, a step officials in Moscow said would open the way to trade.",
+            "Reporting by the agency last year found that the aid convoys had been stopped at least a dozen times; the ministry has not answered questions about the findings, and editing by officials of the published figures was never explained.",
+        ] {
+            assert_eq!(kinds(text)[0].1, BlockKind::Prose, "{text}");
+        }
+    }
+
+    /// A related-links list after the article: each teaser's sentence sits between titles,
+    /// so no two prose blocks follow each other. An article that goes on after such a
+    /// heading keeps its paragraphs.
+    #[test]
+    fn teasers_after_a_related_heading() {
+        let body = format!("{PROSE}\n\n{PROSE} Two.\n\n{PROSE} Three.\n\n");
+        let teaser = "Three rounds of talks produced working groups but little movement on the issues donors care about most, and the next round has no date.";
+        let src = format!(
+            "{body}Related\n\nRecognition Without Leverage\n\n{teaser}\n\nReturning to Nothing\n\n{teaser} Again.\n"
+        );
+        let k = kinds(&src);
+        assert_eq!(prose(&k).len(), 3, "{k:?}");
+        assert!(k
+            .iter()
+            .filter(|(t, _)| t.starts_with("Three rounds"))
+            .all(|(_, kind)| *kind == BlockKind::Skip(SkipReason::Navigation)));
+        // The article goes on after an inline "Related" line: nothing is lost.
+        let src = format!(
+            "{body}Related\n\nRecognition Without Leverage\n\n{teaser}\n\n{teaser} Again.\n"
+        );
+        assert_eq!(prose(&kinds(&src)).len(), 5);
+        // One isolated paragraph after the heading is not a list.
+        let src = format!("{body}Related\n\nRecognition Without Leverage\n\n{teaser}\n");
+        assert_eq!(prose(&kinds(&src)).len(), 4);
+        // With the teasers gone, a bio above the heading is the article's last prose.
+        let bio = "Dr. Jane Doe is a senior fellow at the Steppe Institute, where she writes about Central Asia.";
+        let src = format!(
+            "{body}{bio}\n\nRelated\n\nRecognition Without Leverage\n\n{teaser}\n\nReturning to Nothing\n\n{teaser} Again.\n"
+        );
+        assert_eq!(prose(&kinds(&src)).len(), 3);
     }
 
     #[test]

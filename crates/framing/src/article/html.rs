@@ -3,7 +3,7 @@
 //! `<aside class="quote">`), forms and the document head is dropped; every block-level
 //! element (`p`, `li`, `blockquote`, headings, `div`, table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
 //! names page furniture (comments, sidebars, newsletter boxes, related links, cookie
-//! notices, …) is marked as such, the way readability extractors weigh class names.
+//! notices, embedded social posts, info boxes, subscription offers, …) is marked as such, the way readability extractors weigh class names.
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
@@ -61,15 +61,20 @@ const FURNITURE: &[&str] = &[
     "alertdialog",
     "banner",
     "bio",
+    "box",
     "comment",
     "comments",
     "complementary",
     "consent",
     "contentinfo",
     "dialog",
+    "embed",
     "gdpr",
     "modal",
     "navigation",
+    "note",
+    "offer",
+    "paywall",
     "popup",
     "promo",
     "recirculation",
@@ -82,6 +87,7 @@ const FURNITURE: &[&str] = &[
     "sponsor",
     "sponsored",
     "trending",
+    "tweet",
 ];
 
 /// Furniture words that also mark the words they begin ("relatedposts", "sidebar2",
@@ -91,6 +97,8 @@ const FURNITURE_PREFIXES: &[&str] = &[
     "breadcrumb",
     "cookie",
     "disqus",
+    "factbox",
+    "infobox",
     "newsletter",
     "outbrain",
     "related",
@@ -402,7 +410,11 @@ mod tests {
                    <div role=\"complementary\"><p>Rail.</p></div><div class=\"header\"><p>Head.</p></div>\
                    <div class=\"jp-relatedposts\"><p>Also.</p></div><div class=\"commentary\"><p>Op-ed.</p></div>\
                    <article class=\"newsletter-post\"><p>Post.</p></article><div ID=\"Comments\"><p>Shout.</p></div>\
-                   <div class=\"main-content has-sidebar\"><p>Main.</p></div>";
+                   <div class=\"main-content has-sidebar\"><p>Main.</p></div>\
+                   <blockquote class=\"twitter-tweet\"><p>Posted.</p></blockquote>\
+                   <div class=\"embed__fallback\"><p>Channel.</p></div><div class=\"info-box\"><p>Boxed.</p></div>\
+                   <div class=\"inline-offer\"><p>Offer.</p></div><div class=\"editor-note\"><p>Noted.</p></div>\
+                   <div class=\"factbox-v2\"><p>Fact.</p></div><div class=\"inbox\"><p>Letter.</p></div>";
         let got: Vec<(String, bool)> = blocks(src)
             .0
             .into_iter()
@@ -420,6 +432,13 @@ mod tests {
             ("Post.", false),
             ("Shout.", true),
             ("Main.", false),
+            ("Posted.", true),
+            ("Channel.", true),
+            ("Boxed.", true),
+            ("Offer.", true),
+            ("Noted.", true),
+            ("Fact.", true),
+            ("Letter.", false),
         ];
         assert_eq!(got, want.map(|(t, f)| (t.to_string(), f)).to_vec());
     }
