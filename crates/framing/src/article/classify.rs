@@ -777,9 +777,9 @@ macro_rules! starts_with_any {
 /// An author line: "By Jane Doe", "By Jane Doe and John Roe, Kabul", "Reporting by …".
 fn is_byline(text: &str, lower: &str, words: usize) -> bool {
     if words > 25 {
-        // A wire's full credit line runs longer: "Reporting by … in Jalalabad and … in
-        // Kabul; Additional reporting by …; Editing by …".
-        // Every part between semicolons is a credit.
+        // A wire's full credit line runs longer, every part between semicolons a credit:
+        // "Reporting by … in Jalalabad and … in Kabul; Additional reporting by …; Editing
+        // by …".
         return words <= 60
             && lower.contains(';')
             && lower
@@ -1244,11 +1244,9 @@ fn is_parenthesized(text: &str) -> bool {
 /// series:").
 fn is_note(text: &str) -> bool {
     let text = text.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
-    let mut end = LABEL_BYTES.min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    let Some(colon) = text[..end].find(':') else {
+    // An ASCII ':' sits on a character boundary.
+    let head = &text.as_bytes()[..LABEL_BYTES.min(text.len())];
+    let Some(colon) = head.iter().position(|&c| c == b':') else {
         return false;
     };
     let label = text[..colon].trim_end_matches(['*', '_']).to_lowercase();

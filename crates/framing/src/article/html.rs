@@ -1,9 +1,11 @@
 //! HTML: block elements via html5gum's WHATWG tokenizer (entities decoded, byte spans
 //! kept). Text inside `script`, `style`, `nav`, `footer`, `aside` (but for a forum's
 //! `<aside class="quote">`), forms and the document head is dropped; every block-level
-//! element (`p`, `li`, `blockquote`, headings, `div`, table cells, …) starts a new block. Text inside an element whose `class`, `id` or `role`
-//! names page furniture (comments, sidebars, newsletter boxes, related links, cookie
-//! notices, embedded social posts, info boxes, subscription offers, …) is marked as such, the way readability extractors weigh class names.
+//! element (`p`, `li`, `blockquote`, headings, `div`, table cells, …) starts a new block.
+//! Text inside an element whose `class`, `id` or `role` names page furniture (comments,
+//! sidebars, newsletter boxes, related links, cookie notices, embedded social posts, info
+//! boxes, subscription offers, …) is marked as such, the way readability extractors weigh
+//! class names.
 
 use html5gum::{DefaultEmitter, Token, Tokenizer};
 
