@@ -76,8 +76,6 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "cookie",
     "accept all",
     "manage preferences",
-    "©",
-    "(c)",
     "copyright",
     "all rights reserved",
     "tags:",
@@ -932,6 +930,10 @@ fn cue_lowercase(text: &str, s: &Stats) -> String {
     }
 }
 
+/// Markdown emphasis, quotes and brackets that can open a block before its first word
+/// ("_Update: …_", "**Note:** …", "[Editor's note: …]").
+const OPENING_MARKS: [char; 7] = ['_', '*', '"', '\'', '[', '“', '‘'];
+
 /// Classifies one block from its statistics `s` (`None` when too long) and `lower`, its
 /// [`cue_lowercase`] form.
 fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKind {
@@ -954,7 +956,7 @@ fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKi
         return BlockKind::Skip(R::NonEnglish);
     }
     // Prefixes are checked after Markdown emphasis and opening quotes ("_Update: …_").
-    let lower = lower.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
+    let lower = lower.trim_start_matches(OPENING_MARKS);
     if s.words <= 40 && (starts_with_any!(lower, CAPTION_MARKERS) || has_caption_cue(lower)) {
         return BlockKind::Skip(R::Caption);
     }
@@ -990,10 +992,10 @@ fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKi
     }
     // Likewise a block wholly in parentheses ("(Description of source: …)"), a labeled
     // note of any length ("Editor's note: …", "Translator's note: …", "About this text:
-    // …") and a long copyright notice.
+    // …") and a copyright notice, which can run long.
     if is_parenthesized(text)
         || s.words <= 150 && is_note(text)
-        || s.words <= 100 && (lower.starts_with('©') || lower.starts_with("(c) "))
+        || s.words <= 100 && (lower.starts_with('©') || lower.starts_with("(c)"))
     {
         return BlockKind::Skip(R::Boilerplate);
     }
@@ -1243,7 +1245,7 @@ fn is_parenthesized(text: &str) -> bool {
 /// sources:", "**Note:**"), or an "About this …" label ("About this text:", "About this
 /// series:").
 fn is_note(text: &str) -> bool {
-    let text = text.trim_start_matches(['_', '*', '"', '\'', '[', '“', '‘']);
+    let text = text.trim_start_matches(OPENING_MARKS);
     // An ASCII ':' sits on a character boundary.
     let head = &text.as_bytes()[..LABEL_BYTES.min(text.len())];
     let Some(colon) = head.iter().position(|&c| c == b':') else {
