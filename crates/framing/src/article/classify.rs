@@ -76,7 +76,6 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "cookie",
     "accept all",
     "manage preferences",
-    "copyright",
     "all rights reserved",
     "tags:",
     "topics:",
@@ -290,6 +289,21 @@ const BOILERPLATE_CUES: &[&str] = &[
     "names have been changed",
     "name has been withheld",
     "names have been withheld",
+    "for internal use only",
+    "and any attachments",
+    "intended solely for",
+    "received it in error",
+    "received this email in error",
+    "received this e-mail in error",
+    "version shall prevail",
+    "report a typo",
+    "spelling or grammar",
+    "appeared first on",
+    "monthly gift",
+    "thank-you gift",
+    "our press office",
+    "do not represent the views",
+    "does not represent the views",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -339,8 +353,9 @@ const COMMENT_MARKERS: &[&str] = &[
 
 /// Whole blocks (lowercase, trimmed of punctuation) that head a page's comment section,
 /// or end a press release or article ("ENDS", "###", "Notes to editors", "Footnotes",
-/// "References"). Once the article has had prose, every later block is comments, notes or
-/// furniture. ("Discussion" is not one: reports have sections of that name.)
+/// "References"), or head a reader's own notes after a saved article ("My comments",
+/// "Highlights", "To check"). Once the article has had prose, every later block is
+/// comments, notes or furniture. ("Discussion" is not one: reports have sections of that name.)
 const END_MARKERS: &[&str] = &[
     "comments",
     "comment",
@@ -363,6 +378,16 @@ const END_MARKERS: &[&str] = &[
     "references",
     "bibliography",
     "works cited",
+    "sources",
+    "further reading",
+    "see also",
+    "my notes",
+    "my comments",
+    "my highlights",
+    "highlights",
+    "follow-ups",
+    "follow-up",
+    "to check",
 ];
 
 /// Whether `text` ends the article: one of [`END_MARKERS`], or a comment count ("96
@@ -995,16 +1020,18 @@ fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKi
     // …") and a copyright notice, which can run long.
     if is_parenthesized(text)
         || s.words <= 150 && is_note(text)
-        || s.words <= 100 && (lower.starts_with('©') || lower.starts_with("(c)"))
+        || s.words <= 100 && is_copyright(text.trim_start_matches(OPENING_MARKS))
     {
         return BlockKind::Skip(R::Boilerplate);
     }
     // Markup of a page's source left in the text: template shortcodes, HTML comments and
-    // Markdown footnote definitions; and the header of a quoted e-mail reply.
+    // Markdown footnote definitions; the header of a quoted e-mail reply; and a
+    // reference-list entry.
     if ["{{", "{%", "<!--", "[^"]
         .iter()
         .any(|m| text.starts_with(m))
         || is_reply_header(text)
+        || s.words <= 80 && is_citation(text)
     {
         return BlockKind::Skip(R::Boilerplate);
     }
@@ -1241,9 +1268,9 @@ fn is_parenthesized(text: &str) -> bool {
 }
 
 /// Whether `text` opens with the label of a note: up to five words before a colon, the
-/// last of them "note" or "notes" ("Editor's note:", "Monitor's note:", "A note on
-/// sources:", "**Note:**"), or an "About this …" label ("About this text:", "About this
-/// series:").
+/// last of them "note" or "notes" ("Editor's note:", "Monitor's note:", "**Note:**"), a
+/// "note on …" label ("A note on sourcing:", "A word about methods:"), or an "About this
+/// …" label ("About this text:", "About this series:").
 fn is_note(text: &str) -> bool {
     let text = text.trim_start_matches(OPENING_MARKS);
     // An ASCII ':' sits on a character boundary.
@@ -1258,6 +1285,61 @@ fn is_note(text: &str) -> bool {
     }
     matches!(words.last(), Some(&("note" | "notes")))
         || words.len() >= 2 && words[0] == "about" && words[1] == "this"
+        || matches!(
+            words.as_slice(),
+            ["a" | "one", "note" | "word", "on" | "about", ..] | ["note" | "notes", "on", ..]
+        )
+}
+
+/// Whether `text` (trimmed of opening marks) opens a copyright notice: "©" or "(c)", or
+/// "Copyright" followed by one of them, a year, a colon or a name ("Copyright 2025 …",
+/// "Copyright Volga News Agency"), not "Copyright law in …".
+fn is_copyright(text: &str) -> bool {
+    if text.starts_with('©') || text.starts_with("(c)") || text.starts_with("(C)") {
+        return true;
+    }
+    let Some(rest) = ["Copyright", "COPYRIGHT", "copyright"]
+        .iter()
+        .find_map(|p| text.strip_prefix(p))
+    else {
+        return false;
+    };
+    let rest = rest.trim_start();
+    rest.is_empty()
+        || rest.starts_with(['©', ':'])
+        || rest.starts_with("(c)")
+        || rest.starts_with("(C)")
+        || rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// Whether `text` opens like a reference-list entry: a surname and a comma, one to three
+/// given names or initials, the last ending in a period, then a year ("Doe, Jane. 2025.
+/// …", "Doe, J. A. (2025). …").
+fn is_citation(text: &str) -> bool {
+    let mut tokens = text.split(' ');
+    let capitalized = |t: &str| t.starts_with(|c: char| c.is_uppercase());
+    if !tokens
+        .next()
+        .is_some_and(|t| capitalized(t) && t.len() > 2 && t.ends_with(','))
+    {
+        return false;
+    }
+    for _ in 0..3 {
+        let Some(name) = tokens.next() else {
+            return false;
+        };
+        if !capitalized(name) {
+            return false;
+        }
+        if name.ends_with('.') {
+            let year = tokens.next().unwrap_or_default();
+            let year = year
+                .trim_start_matches('(')
+                .trim_end_matches(['.', ',', ')']);
+            return year.len() == 4 && year.bytes().all(|c| c.is_ascii_digit());
+        }
+    }
+    false
 }
 
 /// Whether `text` opens with the header of a quoted e-mail or forum reply ("On Tuesday,
@@ -2125,6 +2207,42 @@ mod tests {
             "{body}{bio}\n\nRelated\n\nRecognition Without Leverage\n\n{teaser}\n\nReturning to Nothing\n\n{teaser} Again.\n"
         );
         assert_eq!(prose(&kinds(&src)).len(), 3);
+    }
+
+    /// "Note on …" labels, reference-list entries, e-mail and statement disclaimers, and
+    /// a reader's own notes after a saved article.
+    #[test]
+    fn notes_on_sources_citations_disclaimers_and_reader_notes() {
+        let long_tail = " The officials asked not to be named because the talks were private, and two of them later confirmed the account to a second reporter in Jakarta.";
+        let boilerplate = [
+            format!("*A note on sourcing: the diplomats quoted above spoke on condition of anonymity.{long_tail}"),
+            "Doe, Jane. 2025. \"The trade bonanza is a mirage.\" The Meridian Review, 2 August 2025, pp. 28-31.".to_string(),
+            "Karimi, A. R. (2025). Corridors without recognition. Kabul Policy Papers 12. Kabul: Institute.".to_string(),
+            "This email and any attachments are confidential and intended solely for the addressee. If you have received it in error, please delete it.".to_string(),
+            "This statement is also available in French and Spanish. In case of any discrepancy, the English version shall prevail.".to_string(),
+            "The post Forty-eight hours offline appeared first on The Harbour Times.".to_string(),
+            format!("Copyright © 2025 Example Public Radio. All rights reserved.{long_tail}{long_tail}"),
+        ];
+        for text in &boilerplate {
+            assert_eq!(
+                kinds(text)[0].1,
+                BlockKind::Skip(SkipReason::Boilerplate),
+                "{text}"
+            );
+        }
+        // Prose: a note "of" something, a surname list without a year, and copyright as a
+        // subject of the sentence.
+        for text in [
+            "A note of caution: the Taliban have promised similar reforms before, and diplomats in Doha say they will judge the decree by how it is enforced.",
+            "Kabul, Tashkent, Islamabad. Those three capitals have argued over the railway's route for a decade, and none of them has found the money to build it.",
+            "Copyright law in Afghanistan has not been enforced since 2021, publishers in Kabul say, and pirated textbooks now fill the stalls near the university.",
+        ] {
+            assert_eq!(kinds(text)[0].1, BlockKind::Prose, "{text}");
+        }
+        // A reader's comments after the article are not its prose.
+        let mine = "The strongest part of the piece is the historical point: the land bridge has failed on finance and security for decades.";
+        let src = format!("{PROSE}\n\n{PROSE} Two.\n\n## My comments\n\n{mine}\n\n{mine} Again.\n");
+        assert_eq!(prose(&kinds(&src)).len(), 2);
     }
 
     #[test]
