@@ -1164,7 +1164,8 @@ const PULL_QUOTE_CHARS: usize = 400;
 const MIN_FURNITURE_RUN: usize = 3;
 
 /// A page whose prose sits mostly in furniture containers (an article pasted into a comment
-/// of a link-sharing thread, an e-edition's article in a modal text view): takes the
+/// of a link-sharing thread, an e-edition's article in a modal text view) or after an end
+/// marker (a reader's notes with a "Comment" heading above the article they paste): takes the
 /// longest run of consecutive prose-like furniture blocks as the article, if it has at least
 /// [`MIN_FURNITURE_RUN`] blocks and more blocks than all the page's other prose (which is
 /// then dropped: the blurbs and boxes around a thread). On an HTML page the article is then
@@ -1596,7 +1597,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
     let mut previous = BlockKind::Prose;
     // Each block's word count as `stats` counts words (computed once; 0 when too long).
     let mut core_words = Vec::with_capacity(blocks.len());
-    // Which blocks read as prose but sit in a furniture container.
+    // Which blocks read as prose but sit in a furniture container or after an end marker.
     let mut furniture_prose = Vec::with_capacity(blocks.len());
     // Headings of related-link lists ("Related", "More on this story") after the body.
     let mut list_headings = Vec::new();
@@ -1643,7 +1644,7 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
         // container); other skips keep their more specific reason.
         if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
             b.kind = BlockKind::Skip(SkipReason::Boilerplate);
-            furniture_prose.push(b.hints.furniture && !ended);
+            furniture_prose.push(true);
         } else {
             furniture_prose.push(false);
         }
@@ -2243,6 +2244,28 @@ mod tests {
         let mine = "The strongest part of the piece is the historical point: the land bridge has failed on finance and security for decades.";
         let src = format!("{PROSE}\n\n{PROSE} Two.\n\n## My comments\n\n{mine}\n\n{mine} Again.\n");
         assert_eq!(prose(&kinds(&src)).len(), 2);
+    }
+
+    /// A heading that ends articles ("Comment") above a pasted article, in a reader's
+    /// notes: the longer run of prose after it is the article, and nothing of it is lost.
+    #[test]
+    fn an_end_marker_above_a_longer_article_does_not_end_it() {
+        let note = "I read this less as analysis than as a map of how Moscow would like its policy to be described, and I will use it that way.";
+        let body: Vec<String> = (1..=5).map(|i| format!("{PROSE} Part {i}.")).collect();
+        let src = format!(
+            "{note}\n\n{note} Again.\n\n## Comment\n\n{note} Once more.\n\n## Pasted text\n\n{}\n",
+            body.join("\n\n")
+        );
+        let k = kinds(&src);
+        let found = prose(&k);
+        assert_eq!(found.len(), 5, "{k:?}");
+        assert!(found.iter().all(|t| t.contains("Part")), "{found:?}");
+        // After an article of five paragraphs, two comments under "Comments" stay out.
+        let src = format!(
+            "{}\n\nComments\n\n{note}\n\n{note} Again.\n",
+            body.join("\n\n")
+        );
+        assert_eq!(prose(&kinds(&src)).len(), 5);
     }
 
     #[test]
