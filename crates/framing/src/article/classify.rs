@@ -77,6 +77,10 @@ const BOILERPLATE_PREFIXES: &[&str] = &[
     "accept all",
     "manage preferences",
     "all rights reserved",
+    "sub-heading:",
+    "subheading:",
+    "headline:",
+    "standfirst:",
     "tags:",
     "topics:",
     "filed under",
@@ -304,6 +308,9 @@ const BOILERPLATE_CUES: &[&str] = &[
     "our press office",
     "do not represent the views",
     "does not represent the views",
+    "offer valid",
+    "postage-paid",
+    "for the convenience of",
 ];
 
 /// Verbs that follow a name at the start of an author bio ("Jane Doe writes about …").
@@ -1004,6 +1011,10 @@ fn judge(b: &Block, s: Option<&Stats>, lower: &str, p: &ReaderParams) -> BlockKi
     if is_footnote(text, s.words) {
         return BlockKind::Skip(R::Boilerplate);
     }
+    // A teaser that opens with a text browser's link number ("[50]Kazakhstan bets on …").
+    if s.words <= 40 && opens_with_link_number(text) {
+        return BlockKind::Skip(R::Navigation);
+    }
     if ["[photo", "[image", "[caption"].iter().any(|m| {
         text.get(..m.len())
             .is_some_and(|t| t.eq_ignore_ascii_case(m))
@@ -1350,6 +1361,18 @@ fn is_reply_header(text: &str) -> bool {
     text.starts_with("On ") && memchr::memmem::find(head, b" wrote:").is_some()
 }
 
+/// Whether `text` opens with a link number as `lynx -dump` writes it, right before the
+/// link's text ("[50]Kazakhstan bets on …").
+fn opens_with_link_number(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('[') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && rest.as_bytes().get(digits) == Some(&b']')
+        && rest[digits + 1..].starts_with(|c: char| c.is_alphanumeric())
+}
+
 /// Whether `text` opens with a social handle ("@orientwire My parents …"): a reply in a
 /// thread, not a news paragraph.
 fn opens_with_handle(text: &str) -> bool {
@@ -1357,12 +1380,16 @@ fn opens_with_handle(text: &str) -> bool {
         .is_some_and(|rest| rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'))
 }
 
-/// Whether `text` is a chat or log message: a date and time stamp, then a sender and a
-/// colon ("[13/08/2025, 21:21:03] Me: …", "12/10/2025, 09:12 - Farhad: …").
+/// Whether `text` is a chat or log message: a date and time stamp, or a time stamp in
+/// brackets, then a sender and a colon ("[13/08/2025, 21:21:03] Me: …", "12/10/2025, 09:12
+/// - Farhad: …", "[08:47] Julián Pardo: …").
 fn is_chat_message(text: &str) -> bool {
+    let bracketed = text.starts_with('[');
     let mut rest = text.strip_prefix('[').unwrap_or(text);
+    let first = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let time_only = bracketed && rest.as_bytes().get(first) == Some(&b':');
     // The date: three runs of digits split by '/', '.' or '-'.
-    for part in 0..3 {
+    for part in 0..if time_only { 0 } else { 3 } {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if !(1..=4).contains(&digits) {
             return false;
@@ -1406,14 +1433,19 @@ const SCORE_LEVELS: usize = 5;
 const LABEL_BYTES: usize = 48;
 
 /// Whether a block opens with a field or speaker label: "Abstract: …", "TN (Azimi): …",
-/// "[09:14] Farah Siddiqui: …", "The CHAIR: …", "KEY QUOTE: …". The label is one to five
+/// "[09:14] Farah Siddiqui: …", "The CHAIR: …", "KEY QUOTE: …", "**Sudan:** …". The label is one to five
 /// words, each capitalized (or a number, or in brackets), with no sentence punctuation and
 /// no comma. Not labels: one upper-case word ("KABUL: …" is a dateline), and the
 /// question-and-answer labels of interviews and briefings ("Q:", "Question:", "A:").
 fn has_label(text: &str) -> bool {
+    // A Markdown bold label ("**Sudan:** …") is a label too.
+    let (text, close) = match text.strip_prefix("**") {
+        Some(rest) => (rest, &b":** "[..]),
+        None => (text, &b": "[..]),
+    };
     let head = &text.as_bytes()[..LABEL_BYTES.min(text.len())];
     // ASCII ": " sits on character boundaries.
-    let Some(colon) = head.windows(2).position(|w| w == b": ") else {
+    let Some(colon) = head.windows(close.len()).position(|w| w == close) else {
         return false;
     };
     let label = &text[..colon];
@@ -1974,6 +2006,7 @@ mod tests {
             "The CHAIR: Thank you, we will suspend for ten minutes.",
             "Dr. Brenninkmeyer: I am not a lawyer and would defer.",
             "KEY QUOTE: \"The presumption weakens.\"",
+            "**Sudan:** The mission will brief member states next week.",
         ] {
             assert!(has_label(label), "{label}");
         }
@@ -1985,6 +2018,7 @@ mod tests {
             "ISLAMABAD, July 3: Pakistan said it would study the decision.",
             "Russia said on Thursday that it had accepted the credentials.",
             "Its gains are tangible: hard currency, oil and food.",
+            "**The deal is tangible:** hard currency, oil and food.",
         ] {
             assert!(!has_label(prose), "{prose}");
         }
@@ -2223,6 +2257,9 @@ mod tests {
             "This statement is also available in French and Spanish. In case of any discrepancy, the English version shall prevail.".to_string(),
             "The post Forty-eight hours offline appeared first on The Harbour Times.".to_string(),
             format!("Copyright © 2025 Example Public Radio. All rights reserved.{long_tail}{long_tail}"),
+            "Call 1-800-555-0174 or return the postage-paid card in this issue. Offer valid in the U.S. only.".to_string(),
+            "This summary is provided for the convenience of the public. The official transcript is the authoritative record.".to_string(),
+            "Sub-heading: Tehran deals with Kabul every day but has not recognised it, and the relationship is shaped by old grievances.".to_string(),
         ];
         for text in &boilerplate {
             assert_eq!(
@@ -2240,6 +2277,9 @@ mod tests {
         ] {
             assert_eq!(kinds(text)[0].1, BlockKind::Prose, "{text}");
         }
+        // A text browser's numbered link opening a teaser.
+        let teaser = "[51]The women who run Kabul's underground schools Classes move from house to house to avoid inspectors.";
+        assert_eq!(kinds(teaser)[0].1, BlockKind::Skip(SkipReason::Navigation));
         // A reader's comments after the article are not its prose.
         let mine = "The strongest part of the piece is the historical point: the land bridge has failed on finance and security for decades.";
         let src = format!("{PROSE}\n\n{PROSE} Two.\n\n## My comments\n\n{mine}\n\n{mine} Again.\n");
@@ -2293,6 +2333,7 @@ mod tests {
             format!("[13/08/2025, 21:21:03] Me: {PROSE}"),
             format!("12/10/2025, 09:12 - Farhad Kabul Office: {PROSE}"),
             format!("3.7.25, 9:41 PM - Dilnoza R.: {PROSE}"),
+            format!("[08:47] Julián Pardo: {PROSE}"),
             format!("@orientwire {PROSE}"),
             format!("[My note: {PROSE}]"),
         ];
@@ -2308,6 +2349,7 @@ mod tests {
             format!("12/10/2025 - {PROSE}"),
             format!("{PROSE} Write to desk@wire.example [sic]."),
             format!("[Kabul] {PROSE}"),
+            format!("09:12 Farhad: {PROSE}"),
         ] {
             assert_eq!(kinds(&src)[0].1, BlockKind::Prose, "{src}");
         }
