@@ -1388,8 +1388,10 @@ fn is_chat_message(text: &str) -> bool {
     let mut rest = text.strip_prefix('[').unwrap_or(text);
     let first = rest.bytes().take_while(u8::is_ascii_digit).count();
     let time_only = bracketed && rest.as_bytes().get(first) == Some(&b':');
-    // The date: three runs of digits split by '/', '.' or '-'.
-    for part in 0..if time_only { 0 } else { 3 } {
+    // The date (none before a bracketed time): three runs of digits split by '/', '.' or
+    // '-'.
+    let date_parts = if time_only { 0 } else { 3 };
+    for part in 0..date_parts {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if !(1..=4).contains(&digits) {
             return false;
@@ -1810,6 +1812,14 @@ mod tests {
     }
 
     /// The texts of the prose blocks among `k`.
+    /// Asserts that the first block of each source is judged `kind`.
+    fn assert_first_kind<S: AsRef<str>>(sources: impl Iterator<Item = S>, kind: BlockKind) {
+        for src in sources {
+            let src = src.as_ref();
+            assert_eq!(kinds(src)[0].1, kind, "{src}");
+        }
+    }
+
     fn prose(k: &[(String, BlockKind)]) -> Vec<&str> {
         k.iter()
             .filter(|(_, kind)| *kind == BlockKind::Prose)
@@ -2132,13 +2142,7 @@ mod tests {
             "(c) 2025 Orient Wire. Shared for internal coordination only.",
             "We and our 162 partners store and access information on your device, such as cookies, to show you personalised content and adverts, to measure how the site is used, and to develop our products. With your permission we and our partners may use precise location data. You can accept, refuse or change your preferences at any time from the privacy settings at the foot of every page.",
         ];
-        for text in boilerplate {
-            assert_eq!(
-                kinds(text)[0].1,
-                BlockKind::Skip(SkipReason::Boilerplate),
-                "{text}"
-            );
-        }
+        assert_first_kind(boilerplate.iter(), BlockKind::Skip(SkipReason::Boilerplate));
         assert_eq!(
             kinds("Source: NATO mission placemats, 2011-2021. Chart by the Skagerrak Institute.")
                 [0]
@@ -2191,13 +2195,7 @@ mod tests {
             "Spotted an error? Tell us here. We correct significant mistakes promptly and note the change at the end of the article.".to_string(),
             "This story is part of Kabul's Neighbours, a series on how governments across the region deal with Afghanistan's rulers.".to_string(),
         ];
-        for text in &boilerplate {
-            assert_eq!(
-                kinds(text)[0].1,
-                BlockKind::Skip(SkipReason::Boilerplate),
-                "{text}"
-            );
-        }
+        assert_first_kind(boilerplate.iter(), BlockKind::Skip(SkipReason::Boilerplate));
         let credit = "Reporting by Ahmad Karimi in Jalalabad and Yusuf Noori in Kabul; Additional reporting by Priya Menon in New Delhi and Anna Lind in Geneva; Editing by Tom Hale and Sara Quinn";
         assert_eq!(kinds(credit)[0].1, BlockKind::Skip(SkipReason::Byline));
         // Not notes: a colon late in the sentence, a label that does not end in "note", a
@@ -2261,13 +2259,7 @@ mod tests {
             "This summary is provided for the convenience of the public. The official transcript is the authoritative record.".to_string(),
             "Sub-heading: Tehran deals with Kabul every day but has not recognised it, and the relationship is shaped by old grievances.".to_string(),
         ];
-        for text in &boilerplate {
-            assert_eq!(
-                kinds(text)[0].1,
-                BlockKind::Skip(SkipReason::Boilerplate),
-                "{text}"
-            );
-        }
+        assert_first_kind(boilerplate.iter(), BlockKind::Skip(SkipReason::Boilerplate));
         // Prose: a note "of" something, a surname list without a year, and copyright as a
         // subject of the sentence.
         for text in [
@@ -2337,13 +2329,7 @@ mod tests {
             format!("@orientwire {PROSE}"),
             format!("[My note: {PROSE}]"),
         ];
-        for src in &cases {
-            assert_eq!(
-                kinds(src)[0].1,
-                BlockKind::Skip(SkipReason::Boilerplate),
-                "{src}"
-            );
-        }
+        assert_first_kind(cases.iter(), BlockKind::Skip(SkipReason::Boilerplate));
         // A dated dateline, an e-mail address and a bracket inside prose leave it prose.
         for src in [
             format!("12/10/2025 - {PROSE}"),
