@@ -1307,21 +1307,21 @@ fn is_note(text: &str) -> bool {
 /// "Copyright" followed by one of them, a year, a colon or a name ("Copyright 2025 …",
 /// "Copyright Volga News Agency"), not "Copyright law in …".
 fn is_copyright(text: &str) -> bool {
-    if text.starts_with('©') || text.starts_with("(c)") || text.starts_with("(C)") {
+    let mark =
+        |t: &str| t.starts_with('©') || t.get(..3).is_some_and(|h| h.eq_ignore_ascii_case("(c)"));
+    if mark(text) {
         return true;
     }
-    let Some(rest) = ["Copyright", "COPYRIGHT", "copyright"]
-        .iter()
-        .find_map(|p| text.strip_prefix(p))
+    let Some(rest) = text
+        .get(..9)
+        .filter(|h| h.eq_ignore_ascii_case("copyright"))
+        .map(|_| text[9..].trim_start())
     else {
         return false;
     };
-    let rest = rest.trim_start();
     rest.is_empty()
-        || rest.starts_with(['©', ':'])
-        || rest.starts_with("(c)")
-        || rest.starts_with("(C)")
-        || rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        || mark(rest)
+        || rest.starts_with(|c: char| c == ':' || c.is_uppercase() || c.is_ascii_digit())
 }
 
 /// Whether `text` opens like a reference-list entry: a surname and a comma, one to three
@@ -1675,13 +1675,13 @@ pub(crate) fn classify_in(blocks: &mut [Block], p: &ReaderParams, layout: &Layou
             list_headings.push(i);
         }
         // Prose-like text in a comment list, sidebar or newsletter box (named by its HTML
-        // container); other skips keep their more specific reason.
-        if (ended || b.hints.furniture) && b.kind == BlockKind::Prose {
+        // container) or after an end marker is held aside: restored below if it is the
+        // page's longest run of prose. Other skips keep their more specific reason.
+        let held = (ended || b.hints.furniture) && b.kind == BlockKind::Prose;
+        if held {
             b.kind = BlockKind::Skip(SkipReason::Boilerplate);
-            furniture_prose.push(true);
-        } else {
-            furniture_prose.push(false);
         }
+        furniture_prose.push(held);
         prose_seen += usize::from(b.kind == BlockKind::Prose);
         body_seen |=
             b.kind == BlockKind::Prose && s.as_ref().is_some_and(|s| s.words >= p.lead_words);
